@@ -1,0 +1,45 @@
+"""tinygrad_edu: reverse-mode automatic differentiation on NumPy, small enough to read.
+
+>>> from tinygrad_edu import Value
+>>> x = Value(3.0)
+>>> y = x * x + 2 * x
+>>> y.backward()
+>>> x.grad          # dy/dx = 2x + 2
+8.0
+"""
+
+from .autograd import detect_anomaly, enable_grad, is_grad_enabled, name_scope, no_grad
+from .engine import Value, concatenate, make_op, stack, where
+from .errors import (
+    AnomalyError,
+    BackwardError,
+    DataError,
+    GraphIndexError,
+    SerializationError,
+    ShapeError,
+    TinygradEduError,
+)
+from .functional_grad import grad
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AnomalyError",
+    "BackwardError",
+    "DataError",
+    "GraphIndexError",
+    "SerializationError",
+    "ShapeError",
+    "TinygradEduError",
+    "Value",
+    "concatenate",
+    "detect_anomaly",
+    "enable_grad",
+    "grad",
+    "is_grad_enabled",
+    "make_op",
+    "name_scope",
+    "no_grad",
+    "stack",
+    "where",
+]

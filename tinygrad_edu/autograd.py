@@ -1,0 +1,314 @@
+"""Reverse-mode automatic differentiation: the graph walk behind ``backward()``.
+
+A Value produced by an op remembers three things (see ``engine.py``):
+
+- ``_prev``: its inputs, a tuple in a stable order;
+- ``_backward``: a plain module-level function ``rule(g, out, ctx, *inputs)``
+  that maps the gradient ``g`` of the output to one gradient per input;
+- ``_ctx``: whatever non-Value arguments the op had (an axis, a shape, ...).
+
+The rule is *not* a closure over the output, so the recorded graph holds no
+reference cycles: it is freed by reference counting as soon as the last
+reference to its root goes away, and Python's cyclic garbage collector never
+has to walk it.
+
+``backprop`` walks the graph once, in reverse topological order, built with an
+explicit stack (no recursion: a chain of a million nodes is fine). In the
+default mode the rules are called on raw floats and NumPy arrays; with
+``create_graph=True`` they are called on the Values themselves, so the
+gradient computation is itself recorded and can be differentiated again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from .errors import AnomalyError, BackwardError, fmt_shape
+
+
+class _Mode:
+    """Process-wide switches read by every op (class attributes: one lookup)."""
+
+    grad = True  # record graphs? (False inside no_grad())
+    anomaly = False  # check every forward and backward value for NaN/inf?
+    scope: tuple[str, ...] = ()  # names of the modules whose forward is running
+    origins: dict[int, str] = {}  # id(node) -> user code line, while anomaly is on
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Run a block without recording a graph (also usable as a decorator).
+
+    >>> from tinygrad_edu import Value, no_grad
+    >>> with no_grad():
+    ...     y = Value(2.0) * 3
+    >>> y._prev
+    ()
+    """
+    previous = _Mode.grad
+    _Mode.grad = False
+    try:
+        yield
+    finally:
+        _Mode.grad = previous
+
+
+@contextlib.contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record graphs again inside a ``no_grad()`` block."""
+    previous = _Mode.grad
+    _Mode.grad = True
+    try:
+        yield
+    finally:
+        _Mode.grad = previous
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph (the default)."""
+    return _Mode.grad
+
+
+@contextlib.contextmanager
+def name_scope(name: str) -> Iterator[None]:
+    """Tag every node created inside the block with ``name`` (nested scopes stack).
+
+    ``nn.Module`` uses this so that drawings can group a network by layer; the
+    engine only stores the tuple of names and knows nothing about modules.
+    """
+    previous = _Mode.scope
+    _Mode.scope = previous + (name,)
+    try:
+        yield
+    finally:
+        _Mode.scope = previous
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise ``AnomalyError`` at the first op whose forward or backward gives NaN/inf.
+
+    The error names the op and the line of user code that created it.
+
+    >>> import numpy as np
+    >>> from tinygrad_edu import Value, detect_anomaly
+    >>> with detect_anomaly():
+    ...     Value(np.array([-1.0])).log()      # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    AnomalyError: forward of 'log' produced nan ...
+    """
+    previous, previous_origins = _Mode.anomaly, _Mode.origins
+    _Mode.anomaly, _Mode.origins = True, {}
+    try:
+        with np.errstate(all="ignore"):
+            yield
+    finally:
+        _Mode.anomaly, _Mode.origins = previous, previous_origins
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_frame() -> str:
+    """The innermost stack frame outside this package, as ``file:line: code``."""
+    for frame in reversed(traceback.extract_stack()):
+        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
+            return f"{frame.filename}:{frame.lineno}: {(frame.line or '').strip()}"
+    return "<unknown>"
+
+
+def _bad_values(x: Any) -> str | None:
+    """'nan'/'inf' when x holds such a value, else None."""
+    data = x.data if hasattr(x, "_prev") else x
+    arr = np.asarray(data)
+    if arr.dtype.kind not in "fc":
+        return None
+    if np.isnan(arr).any():
+        return "nan"
+    if np.isinf(arr).any():
+        return "inf"
+    return None
+
+
+def check_forward(node: Any) -> None:
+    """Anomaly mode: remember where ``node`` was made and fail if it is not finite."""
+    where = user_frame()
+    _Mode.origins[id(node)] = where
+    bad = _bad_values(node.data)
+    if bad is not None:
+        raise AnomalyError(f"forward of {node._op!r} produced {bad}, created at {where}")
+
+
+def _check_backward(node: Any, parent_index: int, grad: Any) -> None:
+    bad = _bad_values(grad)
+    if bad is not None:
+        where = _Mode.origins.get(id(node), "<created outside detect_anomaly()>")
+        raise AnomalyError(
+            f"backward of {node._op!r} produced {bad} in the gradient of its input "
+            f"#{parent_index}, op created at {where}"
+        )
+
+
+def toposort(root: Any) -> list[Any]:
+    """Nodes that ``root`` depends on and that need a gradient, inputs first.
+
+    Iterative depth-first search: a node is appended once all of its inputs
+    are, so the list is a topological order of the graph. Used by backward,
+    by ``grad`` and (through ``walk``) by the drawing code.
+    """
+    order: list[Any] = []
+    expanded: set[Any] = set()  # nodes whose inputs have been pushed
+    placed: set[Any] = set()  # nodes already in `order`
+    stack = [root]
+    while stack:
+        node = stack[-1]
+        if node in expanded:
+            stack.pop()
+            if node not in placed:
+                placed.add(node)
+                order.append(node)
+            continue
+        expanded.add(node)
+        for parent in node._prev:
+            if parent.requires_grad and parent not in expanded:
+                stack.append(parent)
+    return order
+
+
+def walk(root: Any) -> list[Any]:
+    """Every node reachable from ``root`` (constants included), inputs first."""
+    order: list[Any] = []
+    seen: set[Any] = {root}
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        stack.append((node, True))
+        for parent in reversed(node._prev):
+            if parent not in seen:
+                seen.add(parent)
+                stack.append((parent, False))
+    return order
+
+
+def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum a broadcast gradient back down to ``shape`` (works on arrays and Values).
+
+    Broadcasting copies an input along new leading axes and along axes of size
+    1; the chain rule adds up the copies, so the gradient is summed over them.
+    """
+    extra = g.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and g.shape[extra + i] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if extra or g.shape != shape:
+        g = g.reshape(shape)
+    return g
+
+
+def fit_grad(g: Any, like: Any) -> Any:
+    """Bring a raw gradient to the shape, dtype and kind (float/array) of ``like``."""
+    if like.__class__ is float:
+        return float(np.sum(g))
+    if g.__class__ is float or not isinstance(g, np.ndarray | np.generic):
+        g = np.asarray(g, dtype=like.dtype)
+    if g.shape != like.shape:
+        g = sum_to(g, like.shape) if g.ndim >= len(like.shape) else np.broadcast_to(g, like.shape)
+    if g.dtype != like.dtype:
+        g = g.astype(like.dtype)
+    return g
+
+
+def backprop(
+    root: Any,
+    seed: Any,
+    *,
+    create_graph: bool = False,
+    accumulate: bool = True,
+    inputs: Sequence[Any] = (),
+) -> list[Any]:
+    """Propagate ``seed`` (d root / d root) back through the graph of ``root``.
+
+    With ``accumulate`` every node's ``.grad`` is increased by its gradient
+    (micrograd and PyTorch semantics: call ``zero_grad`` between steps).
+    Returns the gradients of ``inputs`` (None where an input is not reached).
+    """
+    order = toposort(root)
+    grads: dict[Any, Any] = {root: seed}
+    wanted = {x: None for x in inputs}
+    anomaly = _Mode.anomaly
+    for node in reversed(order):
+        g = grads.pop(node, None)
+        if g is None:
+            continue
+        if node in wanted:
+            wanted[node] = g
+        if accumulate:
+            old = node.grad
+            if old is None or (old.__class__ is float and old == 0.0 and g.__class__ is not float):
+                node.grad = g
+            else:
+                node.grad = old + g
+        prev = node._prev
+        if not prev:
+            continue
+        if create_graph:
+            parent_grads = node._backward(g, node, node._ctx, *prev)
+        elif len(prev) == 1:
+            parent_grads = node._backward(g, node.data, node._ctx, prev[0].data)
+        elif len(prev) == 2:
+            parent_grads = node._backward(g, node.data, node._ctx, prev[0].data, prev[1].data)
+        else:
+            parent_grads = node._backward(g, node.data, node._ctx, *[p.data for p in prev])
+        for i, (parent, pg) in enumerate(zip(prev, parent_grads)):
+            if pg is None or not parent.requires_grad:
+                continue
+            if create_graph:
+                if pg.shape != parent.shape:
+                    pg = sum_to(pg, parent.shape)
+            elif pg.__class__ is not float or parent.data.__class__ is not float:
+                pg = fit_grad(pg, parent.data)
+            if anomaly:
+                _check_backward(node, i, pg)
+            old = grads.get(parent)
+            grads[parent] = pg if old is None else old + pg
+    return [wanted[x] for x in inputs]
+
+
+def default_seed(root: Any, gradient: Any, make_value: Callable[[Any], Any] | None) -> Any:
+    """The starting gradient d root / d root, checked against root's shape."""
+    data = root.data
+    if gradient is None:
+        if data.__class__ is float:
+            seed: Any = 1.0
+        elif np.size(data) == 1:
+            seed = np.ones_like(data)
+        else:
+            raise BackwardError(
+                f"backward: the output has shape {fmt_shape(np.shape(data))}; backward() "
+                "without a gradient argument needs a scalar (size-1) output. Reduce it first "
+                "(e.g. loss.sum() or loss.mean()) or pass gradient= an array of that shape."
+            )
+    else:
+        raw = gradient.data if hasattr(gradient, "_prev") else gradient
+        seed = raw if (raw.__class__ is float and data.__class__ is float) else np.asarray(raw)
+        if np.shape(seed) != np.shape(data):
+            raise BackwardError(
+                f"backward: gradient has shape {fmt_shape(np.shape(seed))} but the output has "
+                f"shape {fmt_shape(np.shape(data))}; they must match."
+            )
+        if data.__class__ is not float:
+            seed = np.asarray(seed, dtype=data.dtype)
+        elif seed.__class__ is not float:
+            seed = float(seed)
+    return make_value(seed) if make_value is not None else seed

@@ -1,0 +1,41 @@
+"""Exceptions raised by tinygrad_edu.
+
+Every error the library raises on bad input is a ``TinygradEduError``; the
+subclasses also inherit from the matching built-in exception, so code that
+already catches ``ValueError``/``TypeError``/``IndexError`` keeps working.
+"""
+
+from __future__ import annotations
+
+
+class TinygradEduError(Exception):
+    """Base class of every error tinygrad_edu raises on purpose."""
+
+
+class ShapeError(TinygradEduError, ValueError):
+    """Operands whose shapes do not fit the operation."""
+
+
+class DataError(TinygradEduError, TypeError):
+    """Data that is not numeric, or of a kind the operation cannot take."""
+
+
+class GraphIndexError(TinygradEduError, IndexError):
+    """An index that does not fit the indexed Value."""
+
+
+class BackwardError(TinygradEduError, RuntimeError):
+    """Misuse of ``backward()`` or of the gradient functions."""
+
+
+class AnomalyError(TinygradEduError, FloatingPointError):
+    """Raised inside ``detect_anomaly()`` when an op produces NaN or inf."""
+
+
+class SerializationError(TinygradEduError, ValueError):
+    """A file that cannot be read or written as the format requires."""
+
+
+def fmt_shape(shape: tuple[int, ...]) -> str:
+    """Format a shape the way error messages print it: ``(3, 4)``, ``()``."""
+    return "(" + ", ".join(str(int(s)) for s in shape) + ("," if len(shape) == 1 else "") + ")"
