@@ -75,19 +75,32 @@ def is_grad_enabled() -> bool:
     return _Mode.grad
 
 
-@contextlib.contextmanager
-def name_scope(name: str) -> Iterator[None]:
+class name_scope:  # noqa: N801 (used like a function, as contextlib's are)
     """Tag every node created inside the block with ``name`` (nested scopes stack).
 
-    ``nn.Module`` uses this so that drawings can group a network by layer; the
-    engine only stores the tuple of names and knows nothing about modules.
+    ``nn.Module`` enters one per forward call, so that drawings can group a
+    network by layer; the engine only stores the tuple of names and knows
+    nothing about modules. (A class rather than ``@contextmanager``: it is
+    entered once per module call, so its cost matters.)
+
+    >>> from tinygrad_edu import Value, name_scope
+    >>> with name_scope("layer1"):
+    ...     y = Value(1.0) * 2
+    >>> y.scope
+    ('layer1',)
     """
-    previous = _Mode.scope
-    _Mode.scope = previous + (name,)
-    try:
-        yield
-    finally:
-        _Mode.scope = previous
+
+    __slots__ = ("name", "previous")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __enter__(self) -> None:
+        self.previous = _Mode.scope
+        _Mode.scope = self.previous + (self.name,)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _Mode.scope = self.previous
 
 
 @contextlib.contextmanager
@@ -145,9 +158,10 @@ def check_forward(node: Any) -> None:
         raise AnomalyError(f"forward of {node._op!r} produced {bad}, created at {where}")
 
 
-def _check_backward(node: Any, parent_index: int, grad: Any) -> None:
+def _check_backward(node: Any, parent: Any, grad: Any) -> None:
     bad = _bad_values(grad)
     if bad is not None:
+        parent_index = next(i for i, p in enumerate(node._prev) if p is parent)
         where = _Mode.origins.get(id(node), "<created outside detect_anomaly()>")
         raise AnomalyError(
             f"backward of {node._op!r} produced {bad} in the gradient of its input "
@@ -155,29 +169,46 @@ def _check_backward(node: Any, parent_index: int, grad: Any) -> None:
         )
 
 
+def _count_consumers(root: Any) -> dict[Any, int]:
+    """For every node below ``root`` that needs a gradient: how many ops use it.
+
+    One iterative pass over the graph (explicit stack, no recursion). A node
+    is explored the first time it is seen; later sightings only count.
+    """
+    consumers: dict[Any, int] = {}
+    stack = [root]
+    while stack:
+        for parent in stack.pop()._prev:
+            if parent.requires_grad:
+                n = consumers.get(parent)
+                if n is None:
+                    consumers[parent] = 1
+                    stack.append(parent)
+                else:
+                    consumers[parent] = n + 1
+    return consumers
+
+
 def toposort(root: Any) -> list[Any]:
     """Nodes that ``root`` depends on and that need a gradient, inputs first.
 
-    Iterative depth-first search: a node is appended once all of its inputs
-    are, so the list is a topological order of the graph. Used by backward,
-    by ``grad`` and (through ``walk``) by the drawing code.
+    Kahn's algorithm: a node is emitted (from the root down) once every op
+    that consumes it has been emitted; reversed, that is a topological order.
+    ``backprop`` walks the graph in exactly this order.
     """
-    order: list[Any] = []
-    expanded: set[Any] = set()  # nodes whose inputs have been pushed
-    placed: set[Any] = set()  # nodes already in `order`
-    stack = [root]
-    while stack:
-        node = stack[-1]
-        if node in expanded:
-            stack.pop()
-            if node not in placed:
-                placed.add(node)
-                order.append(node)
-            continue
-        expanded.add(node)
+    consumers = _count_consumers(root)
+    order = []
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
         for parent in node._prev:
-            if parent.requires_grad and parent not in expanded:
-                stack.append(parent)
+            if parent.requires_grad:
+                n = consumers[parent] - 1
+                consumers[parent] = n
+                if n == 0:
+                    ready.append(parent)
+    order.reverse()
     return order
 
 
@@ -239,49 +270,58 @@ def backprop(
 ) -> list[Any]:
     """Propagate ``seed`` (d root / d root) back through the graph of ``root``.
 
-    With ``accumulate`` every node's ``.grad`` is increased by its gradient
-    (micrograd and PyTorch semantics: call ``zero_grad`` between steps).
-    Returns the gradients of ``inputs`` (None where an input is not reached).
+    Nodes are visited from the root down in Kahn's order (see ``toposort``):
+    a node's gradient is complete once all of its consumers have been
+    visited, so it is then handed to its own rule. With ``accumulate`` every
+    node's ``.grad`` is increased by its gradient (micrograd and PyTorch
+    semantics: call ``zero_grad`` between steps). Returns the gradients of
+    ``inputs`` (None where an input is not reached).
     """
-    order = toposort(root)
+    consumers = _count_consumers(root)
     grads: dict[Any, Any] = {root: seed}
     wanted = {x: None for x in inputs}
     anomaly = _Mode.anomaly
-    for node in reversed(order):
-        g = grads.pop(node, None)
-        if g is None:
-            continue
-        if node in wanted:
-            wanted[node] = g
-        if accumulate:
-            old = node.grad
-            if old is None or (old.__class__ is float and old == 0.0 and g.__class__ is not float):
-                node.grad = g
-            else:
-                node.grad = old + g
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        g = grads.pop(node, None)  # None: every path from the root gave it no gradient
+        if g is not None:
+            if accumulate:
+                old = node.grad
+                node.grad = g if old is None else old + g
+            if wanted and node in wanted:
+                wanted[node] = g
         prev = node._prev
         if not prev:
             continue
-        if create_graph:
+        if g is None:
+            parent_grads: Any = (None,) * len(prev)
+        elif create_graph:
             parent_grads = node._backward(g, node, node._ctx, *prev)
-        elif len(prev) == 1:
-            parent_grads = node._backward(g, node.data, node._ctx, prev[0].data)
         elif len(prev) == 2:
             parent_grads = node._backward(g, node.data, node._ctx, prev[0].data, prev[1].data)
+        elif len(prev) == 1:
+            parent_grads = node._backward(g, node.data, node._ctx, prev[0].data)
         else:
             parent_grads = node._backward(g, node.data, node._ctx, *[p.data for p in prev])
-        for i, (parent, pg) in enumerate(zip(prev, parent_grads)):
-            if pg is None or not parent.requires_grad:
+        for parent, pg in zip(prev, parent_grads):
+            if not parent.requires_grad:
                 continue
-            if create_graph:
-                if pg.shape != parent.shape:
-                    pg = sum_to(pg, parent.shape)
-            elif pg.__class__ is not float or parent.data.__class__ is not float:
-                pg = fit_grad(pg, parent.data)
-            if anomaly:
-                _check_backward(node, i, pg)
-            old = grads.get(parent)
-            grads[parent] = pg if old is None else old + pg
+            if pg is not None:
+                if create_graph:
+                    if pg.shape != parent.shape:
+                        pg = sum_to(pg, parent.shape)
+                elif pg.__class__ is not float or parent.data.__class__ is not float:
+                    pg = fit_grad(pg, parent.data)
+                if anomaly:
+                    _check_backward(node, parent, pg)
+                old = grads.get(parent)
+                grads[parent] = pg if old is None else old + pg
+            n = consumers[parent] - 1
+            if n:
+                consumers[parent] = n
+            else:
+                ready.append(parent)
     return [wanted[x] for x in inputs]
 
 

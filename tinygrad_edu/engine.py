@@ -39,8 +39,8 @@ def _as_data(data: Any, op: str, dtype: Any = None, copy: bool = True) -> Any:
     With ``copy=False`` (constants lifted into an op) integer and boolean
     arrays are kept as they are: NumPy's promotion then keeps float32 float32.
     """
-    if data.__class__ in (float, int, bool) and dtype is None:
-        return float(data)
+    if dtype is None and isinstance(data, float | int | np.integer | np.bool_):
+        return float(data)  # includes np.float64 (a float subclass), as micrograd keeps it
     try:
         arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
     except (TypeError, ValueError) as e:
@@ -61,7 +61,7 @@ def _lift(x: Any, op: str) -> Value:
     """Wrap a number or array taking part in an op as a constant (no gradient)."""
     if isinstance(x, Value):
         return x
-    if x.__class__ is float or x.__class__ is int:
+    if isinstance(x, float | int):
         return _constant(float(x))
     return _constant(_as_data(x, op, copy=False))
 
@@ -549,9 +549,7 @@ class Value:
     def __float__(self) -> float:
         return self.item()
 
-    def __hash__(self) -> int:  # identity, like micrograd: Values are graph nodes
-        return id(self)
-
+    # Values hash by identity (they are graph nodes), so no __eq__ is defined.
     # comparisons give plain (non-differentiable) booleans / bool arrays
     def __lt__(self, other: Operand) -> Any:
         return self.data < _raw(other)
