@@ -260,6 +260,14 @@ def fit_grad(g: Any, like: Any) -> Any:
     return g
 
 
+def _rule_on_numpy_floats(node: Any, g: Any) -> tuple[Any, ...]:
+    """Call node's rule on NumPy float64 scalars, which give inf/nan where Python raises."""
+    f64 = np.float64
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grads = node._backward(f64(g), f64(node.data), node._ctx, *[f64(p.data) for p in node._prev])
+    return tuple(None if x is None else float(x) for x in grads)
+
+
 def backprop(
     root: Any,
     seed: Any,
@@ -298,12 +306,16 @@ def backprop(
             parent_grads: Any = (None,) * len(prev)
         elif create_graph:
             parent_grads = node._backward(g, node, node._ctx, *prev)
-        elif len(prev) == 2:
-            parent_grads = node._backward(g, node.data, node._ctx, prev[0].data, prev[1].data)
-        elif len(prev) == 1:
-            parent_grads = node._backward(g, node.data, node._ctx, prev[0].data)
         else:
-            parent_grads = node._backward(g, node.data, node._ctx, *[p.data for p in prev])
+            try:
+                if len(prev) == 2:
+                    parent_grads = node._backward(g, node.data, node._ctx, prev[0].data, prev[1].data)
+                elif len(prev) == 1:
+                    parent_grads = node._backward(g, node.data, node._ctx, prev[0].data)
+                else:
+                    parent_grads = node._backward(g, node.data, node._ctx, *[p.data for p in prev])
+            except ZeroDivisionError:  # a rule divided Python floats by 0: redo it with IEEE semantics
+                parent_grads = _rule_on_numpy_floats(node, g)
         for parent, pg in zip(prev, parent_grads):
             if not parent.requires_grad:
                 continue

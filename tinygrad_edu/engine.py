@@ -25,8 +25,7 @@ from . import autograd
 from .autograd import _Mode
 from .errors import BackwardError, DataError, GraphIndexError, ShapeError, fmt_shape
 
-Number = Union[int, float]
-Operand = Union["Value", Number, np.ndarray, Sequence[Any]]
+Operand = Union["Value", int, float, np.ndarray, Sequence[Any]]
 Backward = Callable[..., tuple[Any, ...]]
 
 
@@ -123,6 +122,14 @@ def _broadcast_error(op: str, a: Any, b: Any) -> ShapeError:
     )
 
 
+Number = (float, int)  # plain numbers, np.float64 included (a float subclass)
+
+
+def _scalar_div_by_zero(x: float) -> float:
+    # IEEE / NumPy semantics instead of Python's ZeroDivisionError
+    return math.nan if x == 0 or x != x else math.copysign(math.inf, x)
+
+
 # Scalar helpers: math.* is far faster than NumPy on Python floats, but raises
 # where NumPy returns inf/nan; these give NumPy's answers.
 def _fexp(x: float) -> float:
@@ -206,6 +213,33 @@ def _mul_backward(g, out, ctx, a, b):
 def _div_backward(g, out, ctx, a, b):
     # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2 = -out/b
     return g / b, -g * out / b
+
+
+# Ops with a plain number c on one side keep c in ctx instead of making a
+# constant node: fewer objects per op, and drawings show "* 2" on the op.
+def _add_number_backward(g, out, c, a):
+    # d(a+c)/da = 1 (also a-c)
+    return (g,)
+
+
+def _mul_number_backward(g, out, c, a):
+    # d(a*c)/da = c
+    return (g * c,)
+
+
+def _div_number_backward(g, out, c, a):
+    # d(a/c)/da = 1/c
+    return (g / c,)
+
+
+def _rsub_number_backward(g, out, c, a):
+    # d(c-a)/da = -1
+    return (-g,)
+
+
+def _rdiv_number_backward(g, out, c, a):
+    # d(c/a)/da = -c/a**2 = -out/a
+    return (-g * out / a,)
 
 
 def _neg_backward(g, out, ctx, a):
@@ -585,6 +619,9 @@ class Value:
 
     # ---- arithmetic ------------------------------------------------------
     def __add__(self, other: Operand) -> Value:
+        if isinstance(other, Number):
+            c = float(other)
+            return make_op(self.data + c, (self,), "+", _add_number_backward, c)
         other = other if isinstance(other, Value) else _lift(other, "add")
         try:
             out = self.data + other.data
@@ -593,9 +630,15 @@ class Value:
         return make_op(out, (self, other), "+", _add_backward)
 
     def __radd__(self, other: Operand) -> Value:  # other + self
+        if isinstance(other, Number):
+            c = float(other)
+            return make_op(c + self.data, (self,), "+", _add_number_backward, c)
         return _lift(other, "add") + self
 
     def __sub__(self, other: Operand) -> Value:
+        if isinstance(other, Number):
+            c = float(other)
+            return make_op(self.data - c, (self,), "-", _add_number_backward, c)
         other = other if isinstance(other, Value) else _lift(other, "sub")
         try:
             out = self.data - other.data
@@ -604,9 +647,15 @@ class Value:
         return make_op(out, (self, other), "-", _sub_backward)
 
     def __rsub__(self, other: Operand) -> Value:  # other - self
+        if isinstance(other, Number):
+            c = float(other)
+            return make_op(c - self.data, (self,), "r-", _rsub_number_backward, c)
         return _lift(other, "sub") - self
 
     def __mul__(self, other: Operand) -> Value:
+        if isinstance(other, Number):
+            c = float(other)
+            return make_op(self.data * c, (self,), "*", _mul_number_backward, c)
         other = other if isinstance(other, Value) else _lift(other, "mul")
         try:
             out = self.data * other.data
@@ -615,17 +664,43 @@ class Value:
         return make_op(out, (self, other), "*", _mul_backward)
 
     def __rmul__(self, other: Operand) -> Value:  # other * self
+        if isinstance(other, Number):
+            c = float(other)
+            return make_op(c * self.data, (self,), "*", _mul_number_backward, c)
         return _lift(other, "mul") * self
 
     def __truediv__(self, other: Operand) -> Value:
+        if isinstance(other, Number):
+            c = float(other)
+            x = self.data
+            if x.__class__ is float:
+                out = x / c if c != 0 else _scalar_div_by_zero(x)
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    out = x / c
+            return make_op(out, (self,), "/", _div_number_backward, c)
         other = other if isinstance(other, Value) else _lift(other, "div")
-        try:
-            out = self.data / other.data
-        except ValueError:
-            raise _broadcast_error("div", self.data, other.data) from None
+        a, b = self.data, other.data
+        if a.__class__ is float and b.__class__ is float:
+            out = a / b if b != 0 else _scalar_div_by_zero(a)
+        else:
+            try:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    out = a / b
+            except ValueError:
+                raise _broadcast_error("div", a, b) from None
         return make_op(out, (self, other), "/", _div_backward)
 
     def __rtruediv__(self, other: Operand) -> Value:  # other / self
+        if isinstance(other, Number):
+            c = float(other)
+            x = self.data
+            if x.__class__ is float:
+                out = c / x if x != 0 else _scalar_div_by_zero(c)
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    out = c / x
+            return make_op(out, (self,), "r/", _rdiv_number_backward, c)
         return _lift(other, "div") / self
 
     def __neg__(self) -> Value:
@@ -644,7 +719,7 @@ class Value:
             else:
                 with np.errstate(invalid="ignore"):
                     out = x**c
-            return make_op(out, (self,), f"**{other}", _pow_const_backward, c)
+            return make_op(out, (self,), "**", _pow_const_backward, c)
         other = _lift(other, "pow")
         try:
             with np.errstate(invalid="ignore"):
