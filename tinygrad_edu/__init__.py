@@ -9,7 +9,7 @@
 """
 
 from .autograd import detect_anomaly, enable_grad, is_grad_enabled, name_scope, no_grad
-from .engine import Value, concatenate, make_op, stack, where
+from .engine import Value, make_op
 from .errors import (
     AnomalyError,
     BackwardError,
@@ -20,6 +20,7 @@ from .errors import (
     TinygradEduError,
 )
 from .functional_grad import grad
+from .tensor_ops import concatenate, stack, where
 
 __version__ = "0.1.0"
 
