@@ -66,7 +66,7 @@ def _lift(x: Any, op: str) -> Value:
 
 
 def _constant(data: Any) -> Value:
-    v = Value.__new__(Value)
+    v = _new(Value)
     v.data = data
     v.grad = 0.0 if data.__class__ is float else None
     v.requires_grad = False
@@ -86,33 +86,33 @@ def make_op(data: Any, inputs: tuple[Value, ...], op: str, backward: Backward, c
     new ops (``nn.functional`` uses it for fused, numerically stable losses).
     ``backward(g, out, ctx, *inputs)`` must return one gradient (or None) per input.
     """
-    out = Value.__new__(Value)
+    out = _new(Value)
     out.data = data
     out.grad = 0.0 if data.__class__ is float else None
     out.label = ""
     out._op = op
-    out._scope = _Mode.scope
-    if _Mode.grad:
+    mode = _Mode
+    out._scope = mode.scope
+    if mode.grad:
         for x in inputs:
             if x.requires_grad:
                 out.requires_grad = True
                 out._prev = inputs
                 out._backward = backward
                 out._ctx = ctx
-                break
-        else:
-            out.requires_grad = False
-            out._prev = ()
-            out._backward = None
-            out._ctx = None
-    else:
-        out.requires_grad = False
-        out._prev = ()
-        out._backward = None
-        out._ctx = None
-    if _Mode.anomaly:
+                if mode.anomaly:
+                    autograd.check_forward(out)
+                return out
+    out.requires_grad = False  # constants in, or no_grad(): nothing to record
+    out._prev = ()
+    out._backward = None
+    out._ctx = None
+    if mode.anomaly:
         autograd.check_forward(out)
     return out
+
+
+_new = object.__new__
 
 
 def _broadcast_error(op: str, a: Any, b: Any) -> ShapeError:
