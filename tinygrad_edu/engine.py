@@ -395,10 +395,11 @@ class Value(TensorOps):
     # instead of making a constant node: fewer objects per op, and drawings
     # show "* 2" on the op.
     def __add__(self, other: Operand) -> Value:
-        if isinstance(other, Number):
-            c = float(other)
-            return make_op(self.data + c, (self,), "+", Value._add_number_backward, c)
-        other = other if isinstance(other, Value) else _lift(other, "add")
+        if other.__class__ is not Value:  # (a Value is the common case: test it first)
+            if isinstance(other, Number):
+                c = float(other)
+                return make_op(self.data + c, (self,), "+", Value._add_number_backward, c)
+            other = _lift(other, "add")
         try:
             out = self.data + other.data
         except ValueError:
@@ -422,10 +423,11 @@ class Value(TensorOps):
         return _lift(other, "add") + self
 
     def __sub__(self, other: Operand) -> Value:
-        if isinstance(other, Number):
-            c = float(other)
-            return make_op(self.data - c, (self,), "-", Value._add_number_backward, c)
-        other = other if isinstance(other, Value) else _lift(other, "sub")
+        if other.__class__ is not Value:  # (a Value is the common case: test it first)
+            if isinstance(other, Number):
+                c = float(other)
+                return make_op(self.data - c, (self,), "-", Value._add_number_backward, c)
+            other = _lift(other, "sub")
         try:
             out = self.data - other.data
         except ValueError:
@@ -452,10 +454,11 @@ class Value(TensorOps):
         return (-g,)
 
     def __mul__(self, other: Operand) -> Value:
-        if isinstance(other, Number):
-            c = float(other)
-            return make_op(self.data * c, (self,), "*", Value._mul_number_backward, c)
-        other = other if isinstance(other, Value) else _lift(other, "mul")
+        if other.__class__ is not Value:  # (a Value is the common case: test it first)
+            if isinstance(other, Number):
+                c = float(other)
+                return make_op(self.data * c, (self,), "*", Value._mul_number_backward, c)
+            other = _lift(other, "mul")
         try:
             out = self.data * other.data
         except ValueError:
@@ -479,10 +482,11 @@ class Value(TensorOps):
         return _lift(other, "mul") * self
 
     def __truediv__(self, other: Operand) -> Value:
-        if isinstance(other, Number):
-            c = float(other)
-            return make_op(_divide(self.data, c), (self,), "/", Value._div_number_backward, c)
-        other = other if isinstance(other, Value) else _lift(other, "div")
+        if other.__class__ is not Value:  # (a Value is the common case: test it first)
+            if isinstance(other, Number):
+                c = float(other)
+                return make_op(_divide(self.data, c), (self,), "/", Value._div_number_backward, c)
+            other = _lift(other, "div")
         try:
             out = _divide(self.data, other.data)
         except ValueError:
