@@ -115,6 +115,11 @@ def make_op(data: Any, inputs: tuple[Value, ...], op: str, backward: Backward, c
 _new = object.__new__
 
 
+def _no_backward(g, out, ctx, *inputs):
+    # no rule known: no gradient flows to the inputs
+    return (None,) * len(inputs)
+
+
 def _broadcast_error(op: str, a: Any, b: Any) -> ShapeError:
     return ShapeError(
         f"{op}: shapes {fmt_shape(np.shape(a))} and {fmt_shape(np.shape(b))} cannot be "
@@ -256,7 +261,10 @@ class Value(TensorOps):
         self.label = label
         self._prev = tuple(_children)  # inputs of the op that made this node
         self._op = _op  # that op's name, for errors and drawings
-        self._backward = None  # gradient rule: rule(g, out, ctx, *inputs)
+        # gradient rule: rule(g, out, ctx, *inputs). A Value built by hand from
+        # children (micrograd's Value(x, (a, b), "+")) has no rule: it passes
+        # no gradient on.
+        self._backward = _no_backward if self._prev else None
         self._ctx = None  # the op's non-Value arguments (axis, shape, ...)
         self._scope = _Mode.scope  # names of the modules running when it was made
 
