@@ -20,6 +20,10 @@ from .errors import (
     TinygradEduError,
 )
 from .functional_grad import grad
+from .random import manual_seed
+from .serialization import load, save
+
+from . import nn, optim  # noqa: E402,I001  (after the engine: nn builds on it)
 from .tensor_ops import concatenate, stack, where
 
 __version__ = "0.1.0"
@@ -38,9 +42,14 @@ __all__ = [
     "enable_grad",
     "grad",
     "is_grad_enabled",
+    "load",
     "make_op",
+    "manual_seed",
     "name_scope",
+    "nn",
     "no_grad",
+    "optim",
+    "save",
     "stack",
     "where",
 ]

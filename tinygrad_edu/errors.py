@@ -39,3 +39,10 @@ class SerializationError(TinygradEduError, ValueError):
 def fmt_shape(shape: tuple[int, ...]) -> str:
     """Format a shape the way error messages print it: ``(3, 4)``, ``()``."""
     return "(" + ", ".join(str(int(s)) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+class StateDictError(TinygradEduError, KeyError):
+    """A state dict whose names or shapes do not match the module."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0]) if self.args else ""

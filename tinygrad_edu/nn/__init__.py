@@ -1,0 +1,47 @@
+"""Neural-network building blocks: modules, layers, losses and initialisation.
+
+micrograd's scalar ``Neuron``/``Layer``/``MLP`` and PyTorch-style tensor
+layers (``Linear``, ``Sequential``, activations) share one ``Module`` base.
+``tinygrad_edu.nn.functional`` holds the activations and losses.
+"""
+
+from . import functional, init
+from .modules import (
+    MLP,
+    Flatten,
+    Identity,
+    Layer,
+    Linear,
+    Module,
+    Neuron,
+    Parameter,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    format_parameter_table,
+    mlp,
+    parameter_table,
+)
+
+__all__ = [
+    "MLP",
+    "Flatten",
+    "Identity",
+    "Layer",
+    "Linear",
+    "Module",
+    "Neuron",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "format_parameter_table",
+    "functional",
+    "init",
+    "mlp",
+    "parameter_table",
+]

@@ -1,0 +1,82 @@
+"""Weight initialisation, in place, PyTorch's names (``kaiming_uniform_``, ...).
+
+Each function fills ``value.data`` and returns the Value. Randomness comes from
+``generator`` when given, else from the library-wide generator that
+``tinygrad_edu.manual_seed`` seeds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..engine import Value
+from ..errors import ShapeError, fmt_shape
+from ..random import resolve
+
+
+def _fill(value: Value, array: np.ndarray) -> Value:
+    value.data[...] = array.astype(value.dtype, copy=False)
+    return value
+
+
+def calculate_fan_in_and_fan_out(value: Value) -> tuple[int, int]:
+    """(fan_in, fan_out) of a weight of shape (out, in, *kernel), as PyTorch counts them."""
+    if value.ndim < 2:
+        raise ShapeError(f"init: fan in/out need a weight with at least 2 axes, got shape {fmt_shape(value.shape)}")
+    receptive = int(np.prod(value.shape[2:])) if value.ndim > 2 else 1
+    return value.shape[1] * receptive, value.shape[0] * receptive
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The recommended gain for an activation: relu sqrt(2), tanh 5/3, linear/sigmoid 1."""
+    if nonlinearity in ("linear", "sigmoid", "identity"):
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3.0
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        return math.sqrt(2.0 / (1 + slope**2))
+    raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}")
+
+
+def uniform_(value: Value, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None) -> Value:
+    """Fill with samples of U(a, b)."""
+    return _fill(value, resolve(generator).uniform(a, b, size=value.shape))
+
+
+def normal_(value: Value, mean: float = 0.0, std: float = 1.0, generator: np.random.Generator | None = None) -> Value:
+    """Fill with samples of N(mean, std**2)."""
+    return _fill(value, resolve(generator).normal(mean, std, size=value.shape))
+
+
+def zeros_(value: Value) -> Value:
+    """Fill with 0."""
+    return _fill(value, np.zeros(value.shape))
+
+
+def ones_(value: Value) -> Value:
+    """Fill with 1."""
+    return _fill(value, np.ones(value.shape))
+
+
+def xavier_uniform_(value: Value, gain: float = 1.0, generator: np.random.Generator | None = None) -> Value:
+    """Glorot/Xavier: U(-r, r) with r = gain * sqrt(6 / (fan_in + fan_out))."""
+    fan_in, fan_out = calculate_fan_in_and_fan_out(value)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(value, -bound, bound, generator)
+
+
+def kaiming_uniform_(
+    value: Value,
+    a: float = 0.0,
+    nonlinearity: str = "leaky_relu",
+    generator: np.random.Generator | None = None,
+) -> Value:
+    """He/Kaiming: U(-r, r) with r = gain * sqrt(3 / fan_in), keeping activations' variance through ReLU layers."""
+    fan_in, _ = calculate_fan_in_and_fan_out(value)
+    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan_in)
+    return uniform_(value, -bound, bound, generator)

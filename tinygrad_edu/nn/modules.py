@@ -1,0 +1,406 @@
+"""Modules: micrograd's scalar Neuron/Layer/MLP and PyTorch-style tensor layers.
+
+A ``Module`` finds its parameters by looking at its attributes: Values that
+are leaves requiring a gradient, other Modules, and lists or tuples of either
+(micrograd's ``self.w = [...]``, ``self.layers = [...]``). Names are dotted
+paths like PyTorch's (``layers.0.weight``, ``layers.1.neurons.3.w.0``), and
+each parameter's ``label`` is kept equal to its name so drawings show it.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ..autograd import name_scope
+from ..engine import Value
+from ..errors import ShapeError, StateDictError, fmt_shape
+from . import functional as F
+from . import init
+
+
+def Parameter(data: Any, dtype: Any = None) -> Value:  # noqa: N802 (PyTorch's name)
+    """A trainable Value: a leaf with ``requires_grad=True``."""
+    return Value(data, requires_grad=True, dtype=dtype)
+
+
+def _members(value: Any, name: str) -> Iterator[tuple[str, Any]]:
+    """(name, item) for an attribute that is a Value, a Module or a list/tuple of them."""
+    if isinstance(value, Value | Module):
+        yield name, value
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            if isinstance(item, Value | Module):
+                yield f"{name}.{i}", item
+
+
+class Module:
+    """Base class of every layer and network: parameters, state dicts, train/eval.
+
+    Subclasses define ``forward`` (or, micrograd style, only keep parameters);
+    calling a module runs ``forward`` inside a name scope, so drawings can
+    group the nodes it creates.
+    """
+
+    training = True
+    _scope_tag = ":Module"  # name_scope entered by __call__: "<name in parent>:<class>"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._scope_tag = f":{cls.__name__}"  # a root module's tag; a parent sets its children's
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name.startswith("_"):
+            return
+        # name children and label parameters by their path from here (a parent
+        # that later adopts this module re-labels them with its own prefix)
+        for path, item in _members(value, name):
+            if isinstance(item, Module):
+                object.__setattr__(item, "_scope_tag", f"{path}:{type(item).__name__}")
+                for sub, p in item.named_parameters(prefix=path):
+                    p.label = sub
+            elif item.requires_grad and item.is_leaf:
+                item.label = path
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with name_scope(self._scope_tag):
+            return self.forward(*args, **kwargs)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation; subclasses override it."""
+        raise NotImplementedError(f"{type(self).__name__} has no forward()")
+
+    # ---- traversal (iterative: modules can nest deeply) -----------------------------
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) for the direct sub-modules."""
+        for name, value in vars(self).items():
+            if not name.startswith("_"):
+                for path, item in _members(value, name):
+                    if isinstance(item, Module):
+                        yield path, item
+
+    def children(self) -> Iterator[Module]:
+        """The direct sub-modules."""
+        for _, m in self.named_children():
+            yield m
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """(dotted name, module) for this module and all below it, parents first."""
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            yield name, module
+            kids = [(f"{name}.{n}" if name else n, m) for n, m in module.named_children()]
+            stack.extend(reversed(kids))
+
+    def modules(self) -> Iterator[Module]:
+        """This module and all below it."""
+        for _, m in self.named_modules():
+            yield m
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
+        """(dotted name, parameter) in definition order, each parameter once."""
+        seen: set[Value] = set()
+        for mod_name, module in self.named_modules(prefix):
+            for name, value in vars(module).items():
+                if name.startswith("_"):
+                    continue
+                for path, item in _members(value, name):
+                    if isinstance(item, Value) and item.requires_grad and item.is_leaf and item not in seen:
+                        seen.add(item)
+                        yield (f"{mod_name}.{path}" if mod_name else path), item
+
+    def parameters(self) -> list[Value]:
+        """All parameters, in the order of ``named_parameters``."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Reset every parameter's gradient (0.0 for scalars, None for tensors)."""
+        for p in self.parameters():
+            p.zero_grad()
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode on this module and all below it."""
+        for m in self.modules():
+            object.__setattr__(m, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        """Set evaluation mode (``train(False)``)."""
+        return self.train(False)
+
+    def num_parameters(self) -> int:
+        """Total number of scalar parameters."""
+        return sum(p.size for p in self.parameters())
+
+    # ---- state -------------------------------------------------------------------------
+    def state_dict(self) -> OrderedDict[str, np.ndarray]:
+        """Parameter name -> a copy of its data as a NumPy array (0-d for scalar Values)."""
+        return OrderedDict((name, np.array(p.data)) for name, p in self.named_parameters())
+
+    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> None:
+        """Copy arrays into the parameters; with ``strict`` every name must match both ways."""
+        params = dict(self.named_parameters())
+        missing = [k for k in params if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in params]
+        if strict and (missing or unexpected):
+            raise StateDictError(
+                f"load_state_dict into {type(self).__name__}: missing keys {missing}, unexpected keys {unexpected}"
+            )
+        for name, p in params.items():
+            if name not in state_dict:
+                continue
+            new = np.asarray(state_dict[name].data if isinstance(state_dict[name], Value) else state_dict[name])
+            if new.shape != p.shape:
+                raise ShapeError(
+                    f"load_state_dict: {name!r} has shape {fmt_shape(p.shape)} in the module but "
+                    f"{fmt_shape(new.shape)} in the state dict"
+                )
+            if p.data.__class__ is float:
+                p.data = float(new)
+            else:
+                p.data[...] = new
+
+    def save(self, path: str) -> None:
+        """Write the state dict to ``path`` (safetensors, atomically)."""
+        from ..serialization import save
+
+        save(self.state_dict(), path)
+
+    def load(self, path: str, strict: bool = True) -> Module:
+        """Read a state dict written by ``save`` (or PyTorch's safetensors) into this module."""
+        from ..serialization import load
+
+        self.load_state_dict(load(path), strict=strict)
+        return self
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__}({self.extra_repr()}"]
+        kids = list(self.named_children())
+        for name, child in kids:
+            body = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        return "\n".join(lines) + ("\n)" if kids else ")")
+
+    def extra_repr(self) -> str:
+        """Arguments shown inside ``ClassName(...)``; subclasses override it."""
+        return ""
+
+
+def parameter_table(model: Module) -> list[dict[str, Any]]:
+    """Weights, biases and total per layer (the model's direct sub-modules), then a total row.
+
+    Reproduces the lectures' count for a 4-5-5-3-2 network: 25 + 30 + 18 + 8 = 81.
+    """
+    rows = []
+    layers = [(n, m) for n, m in model.named_children() if m.parameters()] or [("", model)]
+    for name, layer in layers:
+        weights = biases = 0
+        for pname, p in layer.named_parameters():
+            kind = pname.split(".")[-1] if not pname.split(".")[-1].isdigit() else pname.split(".")[-2]
+            if kind in ("bias", "b"):
+                biases += p.size
+            else:
+                weights += p.size
+        rows.append({"layer": name or type(layer).__name__, "weights": weights, "biases": biases,
+                     "total": weights + biases})
+    rows.append({"layer": "total", "weights": sum(r["weights"] for r in rows),
+                 "biases": sum(r["biases"] for r in rows), "total": sum(r["total"] for r in rows)})
+    return rows
+
+
+def format_parameter_table(model: Module) -> str:
+    """``parameter_table`` as aligned text."""
+    rows = parameter_table(model)
+    out = [f"{'layer':<12}{'weights':>9}{'biases':>8}{'total':>8}"]
+    for r in rows:
+        out.append(f"{r['layer']:<12}{r['weights']:>9}{r['biases']:>8}{r['total']:>8}")
+    return "\n".join(out)
+
+
+# ---- micrograd's scalar layers: every weight its own Value ------------------------------
+class Neuron(Module):
+    """One neuron, sum_i w_i x_i + b, then ReLU unless ``nonlin=False`` (micrograd's API and numbers)."""
+
+    def __init__(self, nin: int, nonlin: bool = True) -> None:
+        self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+        self.b = Value(0)
+        self.nonlin = nonlin
+
+    def forward(self, x: list[Any]) -> Value:
+        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        return act.relu() if self.nonlin else act
+
+    def __repr__(self) -> str:
+        return f"{'ReLU' if self.nonlin else 'Linear'}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same inputs (micrograd's API)."""
+
+    def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
+        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+
+    def forward(self, x: list[Any]) -> Value | list[Value]:
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+
+
+class MLP(Module):
+    """Scalar layers of sizes ``nin -> nouts[0] -> ... -> nouts[-1]``, ReLU between (micrograd's API)."""
+
+    def __init__(self, nin: int, nouts: list[int]) -> None:
+        sz = [nin] + list(nouts)
+        self.layers = [Layer(sz[i], sz[i + 1], nonlin=i != len(nouts) - 1) for i in range(len(nouts))]
+
+    def forward(self, x: list[Any]) -> Any:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def __repr__(self) -> str:
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+
+
+# ---- tensor layers, PyTorch's names and layouts ------------------------------------------
+class Linear(Module):
+    """y = x W^T + b with W of shape (out_features, in_features), as in PyTorch.
+
+    Initialised like PyTorch: W ~ U(-1/sqrt(in), 1/sqrt(in)) (Kaiming uniform
+    with a = sqrt(5)), and the same range for b.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        dtype: Any = np.float32,
+        generator: np.random.Generator | None = None,
+    ) -> None:
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = init.kaiming_uniform_(
+            Parameter(np.zeros((out_features, in_features)), dtype=dtype), a=math.sqrt(5), generator=generator
+        )
+        bound = 1.0 / math.sqrt(in_features) if in_features else 0.0
+        self.bias = init.uniform_(Parameter(np.zeros(out_features), dtype=dtype), -bound, bound, generator) if bias \
+            else None
+
+    def forward(self, x: Any) -> Value:
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Sequential(Module):
+    """Modules applied one after the other; children are named "0", "1", ..."""
+
+    def __init__(self, *modules: Module) -> None:
+        for i, m in enumerate(modules):
+            setattr(self, str(i), m)
+
+    def _layers(self) -> list[Module]:
+        return [m for _, m in self.named_children()]
+
+    def forward(self, x: Any) -> Any:
+        for m in self._layers():
+            x = m(x)
+        return x
+
+    def __getitem__(self, i: int) -> Module:
+        return self._layers()[i]
+
+    def __len__(self) -> int:
+        return len(self._layers())
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._layers())
+
+
+class ReLU(Module):
+    """max(0, x)."""
+
+    def forward(self, x: Any) -> Value:
+        return F.relu(x)
+
+
+class Tanh(Module):
+    """tanh(x)."""
+
+    def forward(self, x: Any) -> Value:
+        return F.tanh(x)
+
+
+class Sigmoid(Module):
+    """1 / (1 + e**-x)."""
+
+    def forward(self, x: Any) -> Value:
+        return F.sigmoid(x)
+
+
+class Softmax(Module):
+    """softmax along ``dim``."""
+
+    def __init__(self, dim: int = -1) -> None:
+        self.dim = dim
+
+    def forward(self, x: Any) -> Value:
+        return F.softmax(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Identity(Module):
+    """Returns its input."""
+
+    def forward(self, x: Any) -> Any:
+        return x
+
+
+class Flatten(Module):
+    """Flattens all axes after the first (the batch axis)."""
+
+    def forward(self, x: Any) -> Value:
+        x = F._value(x, "flatten")
+        return x.reshape(x.shape[0], -1)
+
+
+_ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+
+
+def mlp(
+    sizes: list[int],
+    activation: str = "relu",
+    final_activation: str | None = None,
+    dtype: Any = np.float32,
+    generator: np.random.Generator | None = None,
+) -> Sequential:
+    """A tensor MLP from layer sizes, e.g. ``mlp([4, 5, 5, 3, 2], "sigmoid")``.
+
+    Linear layers with ``activation`` between them (and ``final_activation``
+    after the last one, if given): the lectures' a^(k+1) = sigma(W a^(k) + b).
+    """
+    if len(sizes) < 2:
+        raise ValueError(f"mlp: need at least an input and an output size, got {sizes}")
+    if activation not in _ACTIVATIONS or (final_activation is not None and final_activation not in _ACTIVATIONS):
+        raise ValueError(f"mlp: activations must be one of {sorted(_ACTIVATIONS)}")
+    layers: list[Module] = []
+    for i in range(len(sizes) - 1):
+        layers.append(Linear(sizes[i], sizes[i + 1], dtype=dtype, generator=generator))
+        last = i == len(sizes) - 2
+        if not last:
+            layers.append(_ACTIVATIONS[activation]())
+        elif final_activation is not None:
+            layers.append(_ACTIVATIONS[final_activation]())
+    return Sequential(*layers)

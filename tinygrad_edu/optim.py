@@ -1,0 +1,220 @@
+"""Optimizers (SGD, Adam) and learning-rate schedules, with PyTorch's update rules.
+
+``step()`` changes ``p.data`` in place. For tensor parameters every buffer it
+needs (momentum, Adam's moments, one scratch array) is allocated on the first
+step and reused after, so the steady state allocates nothing; scalar
+parameters (micrograd-style Values) simply get new floats.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from .engine import Value
+from .errors import TinygradEduError
+
+
+class Optimizer:
+    """Holds the parameters and the learning rate; subclasses define ``step``."""
+
+    def __init__(self, params: Iterable[Value], lr: float) -> None:
+        self.params = list(params)
+        if not self.params:
+            raise TinygradEduError(f"{type(self).__name__}: got an empty list of parameters")
+        for p in self.params:
+            if not isinstance(p, Value):
+                raise TinygradEduError(f"{type(self).__name__}: parameters must be Values, got {type(p).__name__}")
+        if lr < 0:
+            raise ValueError(f"{type(self).__name__}: learning rate must be >= 0, got {lr}")
+        self.lr = lr
+        self.state: list[dict[str, Any]] = [{} for _ in self.params]
+
+    def zero_grad(self) -> None:
+        """Reset the gradients: None for tensors, 0.0 for scalar Values."""
+        for p in self.params:
+            p.zero_grad()
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient."""
+        for p, state in zip(self.params, self.state):
+            g = p.grad
+            if g is None:
+                continue
+            if isinstance(g, Value):  # left by backward(create_graph=True)
+                g = g.data
+            if p.data.__class__ is float:
+                p.data = self._update_scalar(p.data, float(g), state)
+            else:
+                if "scratch" not in state:
+                    state["scratch"] = np.empty_like(p.data)
+                self._update_array(p.data, g, state)
+
+    def _update_scalar(self, x: float, g: float, state: dict[str, Any]) -> float:
+        raise NotImplementedError
+
+    def _update_array(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent: x <- x - lr * d, with optional momentum and weight decay.
+
+    d = g + weight_decay * x; with momentum, buf <- momentum * buf + (1 - dampening) * d
+    (buf = d on the first step) and d = buf, or d + momentum * buf for Nesterov.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
+        super().__init__(params, lr)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
+        self.momentum, self.dampening, self.weight_decay, self.nesterov = momentum, dampening, weight_decay, nesterov
+
+    def _update_scalar(self, x: float, g: float, state: dict[str, Any]) -> float:
+        d = g + self.weight_decay * x
+        if self.momentum:
+            buf = d if "buf" not in state else self.momentum * state["buf"] + (1 - self.dampening) * d
+            state["buf"] = buf
+            d = d + self.momentum * buf if self.nesterov else buf
+        return x - self.lr * d
+
+    def _update_array(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
+        tmp = state["scratch"]
+        d = g
+        if self.weight_decay:
+            d = state.setdefault("decayed", np.empty_like(x))
+            np.multiply(x, self.weight_decay, out=d)
+            d += g  # d = g + weight_decay * x
+        if self.momentum:
+            buf = state.get("buf")
+            if buf is None:
+                buf = state["buf"] = np.array(d, copy=True)
+            else:
+                buf *= self.momentum
+                if self.dampening:
+                    np.multiply(d, 1 - self.dampening, out=tmp)
+                    buf += tmp
+                else:
+                    buf += d  # buf = momentum * buf + (1 - dampening) * d
+            if self.nesterov:
+                np.multiply(buf, self.momentum, out=tmp)
+                tmp += d  # d + momentum * buf
+                d = tmp
+            else:
+                d = buf
+        np.multiply(d, self.lr, out=tmp)
+        x -= tmp
+
+
+class Adam(Optimizer):
+    """Adam: moment estimates m, v of the gradient, bias-corrected, x <- x - lr m^ / (sqrt(v^) + eps)."""
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr)
+        self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
+
+    def _update_scalar(self, x: float, g: float, state: dict[str, Any]) -> float:
+        b1, b2 = self.betas
+        g = g + self.weight_decay * x
+        t = state["t"] = state.get("t", 0) + 1
+        m = state["m"] = b1 * state.get("m", 0.0) + (1 - b1) * g
+        v = state["v"] = b2 * state.get("v", 0.0) + (1 - b2) * g * g
+        denom = math.sqrt(v) / math.sqrt(1 - b2**t) + self.eps
+        return x - (self.lr / (1 - b1**t)) * m / denom
+
+    def _update_array(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
+        b1, b2 = self.betas
+        tmp = state["scratch"]
+        if "m" not in state:
+            state["m"], state["v"], state["t"] = np.zeros_like(x), np.zeros_like(x), 0
+        m, v = state["m"], state["v"]
+        state["t"] += 1
+        t = state["t"]
+        if self.weight_decay:
+            g = g + self.weight_decay * x  # L2 penalty folded into the gradient, as PyTorch's Adam does
+        m *= b1
+        np.multiply(g, 1 - b1, out=tmp)
+        m += tmp  # m = b1 m + (1 - b1) g
+        v *= b2
+        np.multiply(g, g, out=tmp)
+        tmp *= 1 - b2
+        v += tmp  # v = b2 v + (1 - b2) g^2
+        np.sqrt(v, out=tmp)
+        tmp /= math.sqrt(1 - b2**t)
+        tmp += self.eps  # tmp = sqrt(v^) + eps
+        np.divide(m, tmp, out=tmp)
+        tmp *= self.lr / (1 - b1**t)
+        x -= tmp
+
+
+class LRScheduler:
+    """Sets ``optimizer.lr`` from the epoch count each time ``step()`` is called."""
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        self.optimizer = optimizer
+        self.base_lr = optimizer.lr
+        self.last_epoch = 0
+
+    def lr_at(self, epoch: int) -> float:
+        """The learning rate after ``epoch`` calls of ``step``."""
+        raise NotImplementedError
+
+    def step(self) -> None:
+        """Advance one epoch and update the optimizer's learning rate."""
+        self.last_epoch += 1
+        self.optimizer.lr = self.lr_at(self.last_epoch)
+
+    def get_last_lr(self) -> float:
+        """The learning rate currently set."""
+        return self.optimizer.lr
+
+
+class StepLR(LRScheduler):
+    """lr = base_lr * gamma ** (epoch // step_size)."""
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+        super().__init__(optimizer)
+        self.step_size, self.gamma = step_size, gamma
+
+    def lr_at(self, epoch: int) -> float:
+        return self.base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class ExponentialLR(LRScheduler):
+    """lr = base_lr * gamma ** epoch."""
+
+    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
+        super().__init__(optimizer)
+        self.gamma = gamma
+
+    def lr_at(self, epoch: int) -> float:
+        return self.base_lr * self.gamma**epoch
+
+
+class CosineAnnealingLR(LRScheduler):
+    """lr = eta_min + (base_lr - eta_min) (1 + cos(pi epoch / T_max)) / 2."""
+
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:  # noqa: N803
+        super().__init__(optimizer)
+        self.T_max, self.eta_min = T_max, eta_min
+
+    def lr_at(self, epoch: int) -> float:
+        return self.eta_min + (self.base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2

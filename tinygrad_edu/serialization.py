@@ -1,0 +1,99 @@
+"""``save`` and ``load`` of state dicts in the safetensors format (no pickle).
+
+Names and layouts are PyTorch's (``0.weight`` of shape (out, in) ...), so a
+file written here loads into a ``torch.nn.Module`` of the same shape with
+``safetensors.torch.load_file`` + ``load_state_dict``, and the other way round.
+Writes are atomic: the data goes to a temporary file in the same folder,
+which is flushed to disk and then renamed over the target, so an interrupted
+save never leaves a half-written file in place of the previous one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .engine import Value
+from .errors import SerializationError
+
+_MAGIC_LIMIT = 100 * 1024 * 1024  # a header larger than this is not a real safetensors file
+
+
+def _as_array(name: str, value: Any) -> np.ndarray:
+    if isinstance(value, Value):
+        value = value.data
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "fiub" or arr.dtype == object:
+        raise SerializationError(f"save: entry {name!r} is not a numeric array (got {type(value).__name__})")
+    return np.ascontiguousarray(arr)
+
+
+def save(state_dict: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
+    """Write ``{name: array or Value}`` to ``path`` as safetensors, atomically.
+
+    >>> import numpy as np, tempfile, os
+    >>> from tinygrad_edu import save, load
+    >>> path = os.path.join(tempfile.mkdtemp(), "w.safetensors")
+    >>> save({"weight": np.eye(2, dtype=np.float32)}, path)
+    >>> load(path)["weight"]
+    array([[1., 0.],
+           [0., 1.]], dtype=float32)
+    """
+    from safetensors.numpy import save as to_bytes
+
+    if not isinstance(state_dict, Mapping):
+        raise SerializationError(f"save: expected a mapping of names to arrays, got {type(state_dict).__name__}")
+    tensors = {}
+    for name, value in state_dict.items():
+        if not isinstance(name, str):
+            raise SerializationError(f"save: names must be strings, got {name!r}")
+        tensors[name] = _as_array(name, value)
+    blob = to_bytes(tensors, metadata={"format": "pt", "writer": "tinygrad_edu"})
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".safetensors", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def load(path: str | os.PathLike[str]) -> OrderedDict[str, np.ndarray]:
+    """Read a safetensors file into ``{name: numpy array}``; a damaged or foreign file raises SerializationError."""
+    from safetensors.numpy import load as from_bytes
+
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as f:
+            blob = f.read()
+    except OSError as e:
+        raise SerializationError(f"load: cannot read {path!r}: {e.strerror}") from None
+    if len(blob) < 8:
+        raise SerializationError(f"load: {path!r} is not a safetensors file ({len(blob)} bytes, too short)")
+    header_len = int.from_bytes(blob[:8], "little")
+    if header_len > min(len(blob) - 8, _MAGIC_LIMIT) or blob[8:9] != b"{":
+        raise SerializationError(
+            f"load: {path!r} is not a safetensors file, or it is truncated (header says {header_len} bytes, "
+            f"the file has {len(blob)})"
+        )
+    try:
+        tensors = from_bytes(blob)
+    except Exception as e:  # safetensors raises its own error types, and ValueError/TypeError
+        raise SerializationError(f"load: {path!r} is corrupted or not a safetensors file: {e}") from None
+    return OrderedDict(sorted(tensors.items(), key=lambda kv: _natural_key(kv[0])))
+
+
+def _natural_key(name: str) -> list[Any]:
+    # "layers.10.weight" after "layers.2.weight", as the module defines them
+    return [int(part) if part.isdigit() else part for part in name.split(".")]
