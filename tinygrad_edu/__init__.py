@@ -8,6 +8,7 @@
 8.0
 """
 
+from . import nn, optim
 from .autograd import detect_anomaly, enable_grad, is_grad_enabled, name_scope, no_grad
 from .engine import Value, make_op
 from .errors import (
@@ -22,8 +23,6 @@ from .errors import (
 from .functional_grad import grad
 from .random import manual_seed
 from .serialization import load, save
-
-from . import nn, optim  # noqa: E402,I001  (after the engine: nn builds on it)
 from .tensor_ops import concatenate, stack, where
 
 __version__ = "0.1.0"
