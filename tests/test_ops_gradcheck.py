@@ -1,0 +1,110 @@
+"""Every op of the registry: forward vs NumPy, gradcheck and gradgradcheck over Hypothesis inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hs
+from op_registry import OPS, Op
+
+from tinygrad_edu import Value
+from tinygrad_edu.testing import gradcheck, gradgradcheck
+from tinygrad_edu.testing import strategies as st
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _inputs(op: Op, data: hs.DataObject) -> tuple[tuple[np.ndarray, ...], tuple]:
+    """Draw inputs (and extra args such as an axis) for ``op``."""
+    if op.arity == "fixed":
+        seed = data.draw(hs.integers(0, 2**31 - 1), label="seed")
+        return op.make_inputs(np.random.default_rng(seed)), ()
+    if op.arity == "binary":
+        shapes = data.draw(st.broadcastable_shapes(max_dims=3, max_side=3), label="shapes")
+    elif op.arity == "reduce":
+        shapes = (data.draw(st.shapes(min_dims=1, max_dims=3, max_side=3), label="shape"),)
+    else:
+        shapes = (data.draw(st.shapes(min_dims=0 if op.name not in ("softmax", "log_softmax") else 1,
+                                      max_dims=3, max_side=3), label="shape"),)
+    arrays = []
+    for i, shape in enumerate(shapes):
+        strategy = st.arrays(shape, op.kinds[i] if i < len(op.kinds) else "any", away_from=op.away_from)
+        if op.distinct:
+            strategy = st.distinct(strategy)
+        if op.signed[i] if i < len(op.signed) else False:
+            strategy = st.signed(strategy)
+        if "away_also" in op.extra:
+            strategy = strategy.filter(lambda x: np.all(np.abs(x - op.extra["away_also"]) > 0.05)
+                                       and np.all(np.abs(x - op.extra["also_away"]) > 0.05))
+        arrays.append(data.draw(strategy, label=f"input{i}"))
+    extra: tuple = ()
+    if op.arity == "reduce":
+        extra = (data.draw(st.axes(arrays[0].ndim), label="axis"), data.draw(hs.booleans(), label="keepdims"))
+    return tuple(arrays), extra
+
+
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.name)
+@SETTINGS
+@given(data=hs.data())
+def test_forward_matches_numpy(op: Op, data: hs.DataObject) -> None:
+    xs, extra = _inputs(op, data)
+    out = op.engine(*[Value(x) for x in xs], *extra)
+    np.testing.assert_allclose(out.data, op.reference(*xs, *extra), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.name)
+@SETTINGS
+@given(data=hs.data())
+def test_gradient_matches_finite_differences(op: Op, data: hs.DataObject) -> None:
+    xs, extra = _inputs(op, data)
+    assert gradcheck(lambda *vs: op.engine(*vs, *extra), *xs)
+
+
+@pytest.mark.parametrize("op", [op for op in OPS if op.second_order], ids=lambda op: op.name)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=hs.data())
+def test_second_derivative_matches_finite_differences(op: Op, data: hs.DataObject) -> None:
+    xs, extra = _inputs(op, data)
+    assert gradgradcheck(lambda *vs: op.engine(*vs, *extra), *xs, atol=1e-4)
+
+
+@pytest.mark.parametrize("op", [op for op in OPS if op.scalar], ids=lambda op: op.name)
+@settings(max_examples=15, deadline=None)
+@given(data=hs.data())
+def test_scalar_values_match_numpy(op: Op, data: hs.DataObject) -> None:
+    """Python-float Values (micrograd's kind) give NumPy's numbers and finite-difference gradients."""
+    xs, _ = _inputs(op, data)
+    scalars = [float(x.reshape(-1)[0]) if x.size else 1.0 for x in xs]
+    values = [Value(s) for s in scalars]
+    out = op.engine(*values)
+    assert out.data.__class__ is float
+    np.testing.assert_allclose(out.data, op.reference(*[np.float64(s) for s in scalars]), rtol=1e-12)
+    out.backward()
+    eps = 1e-6
+    for i, v in enumerate(values):
+        assert v.grad.__class__ is float
+        up = [Value(s + eps * (j == i)) for j, s in enumerate(scalars)]
+        down = [Value(s - eps * (j == i)) for j, s in enumerate(scalars)]
+        numeric = (op.engine(*up).data - op.engine(*down).data) / (2 * eps)
+        assert v.grad == pytest.approx(numeric, rel=1e-4, abs=1e-6)
+
+
+def test_max_ties_share_the_gradient_equally() -> None:
+    x = Value(np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]))
+    x.max(axis=1).sum().backward()
+    np.testing.assert_allclose(x.grad, [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+    y = Value(np.array([-1.0, -1.0, 4.0]))
+    y.min().backward()
+    np.testing.assert_allclose(y.grad, [0.5, 0.5, 0.0])
+
+
+def test_large_magnitudes_keep_gradients_finite() -> None:
+    x = Value(np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0]))
+    for f in (lambda v: v.sigmoid(), lambda v: v.tanh(), lambda v: v.log_softmax(), lambda v: v.softmax(),
+              lambda v: v.logsumexp().reshape(1)):
+        x.zero_grad()
+        out = f(x)
+        assert np.all(np.isfinite(out.data))
+        out.sum().backward()
+        assert np.all(np.isfinite(x.grad))
