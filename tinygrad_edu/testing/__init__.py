@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from ..engine import Value
-from ..functional_grad import grad
 from ..errors import TinygradEduError, fmt_shape
+from ..functional_grad import grad
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck", "jacobians"]
 
