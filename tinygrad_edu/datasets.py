@@ -1,0 +1,207 @@
+"""MNIST from the standard IDX files, and a shuffling mini-batch iterator.
+
+Where the files are looked for, in order:
+
+1. the ``root`` argument;
+2. ``$TINYGRAD_EDU_DATA/mnist``;
+3. the user cache, ``$XDG_CACHE_HOME/tinygrad_edu/mnist`` (default ``~/.cache/...``).
+
+If none holds them and ``download=True``, they are downloaded into the cache
+from public mirrors, with a progress bar, to a temporary file that is renamed
+only after its decompressed contents match the published SHA-256.
+
+IDX format (big-endian): a magic number (2051 for images, 2049 for labels),
+the item count, then rows and columns for images; then one unsigned byte per
+pixel or label.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import tempfile
+import urllib.request
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from .errors import TinygradEduError
+from .random import resolve
+
+
+class DatasetError(TinygradEduError, ValueError):
+    """A data file that is missing, malformed or does not match its checksum."""
+
+
+FILES = {
+    ("train", "images"): "train-images-idx3-ubyte.gz",
+    ("train", "labels"): "train-labels-idx1-ubyte.gz",
+    ("test", "images"): "t10k-images-idx3-ubyte.gz",
+    ("test", "labels"): "t10k-labels-idx1-ubyte.gz",
+}
+
+#: SHA-256 of the decompressed IDX files (the published MNIST contents).
+SHA256 = {
+    "train-images-idx3-ubyte.gz": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte.gz": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte.gz": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte.gz": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+
+MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+
+_COUNTS = {"train": 60000, "test": 10000}
+
+
+def cache_dir() -> Path:
+    """The user cache folder for MNIST."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "tinygrad_edu" / "mnist"
+
+
+def _candidates(root: str | os.PathLike[str] | None) -> list[Path]:
+    places = []
+    if root is not None:
+        places.append(Path(root))
+    if os.environ.get("TINYGRAD_EDU_DATA"):
+        places.append(Path(os.environ["TINYGRAD_EDU_DATA"]) / "mnist")
+    places.append(cache_dir())
+    return places
+
+
+def find_mnist(root: str | os.PathLike[str] | None = None) -> Path | None:
+    """The first folder that holds all four MNIST files, or None."""
+    for place in _candidates(root):
+        if all((place / name).is_file() for name in FILES.values()):
+            return place
+    return None
+
+
+def _decompress(path: Path) -> bytes:
+    try:
+        with gzip.open(path, "rb") as f:
+            return f.read()
+    except (OSError, EOFError, zlib.error) as e:
+        raise DatasetError(f"{path}: not a readable gzip file ({e})") from None
+
+
+def parse_idx(raw: bytes, name: str, expect_images: bool) -> np.ndarray:
+    """Decode an IDX byte string: uint8 images (N, rows, cols) or labels (N,)."""
+    magic = 2051 if expect_images else 2049
+    header = 16 if expect_images else 8
+    if len(raw) < header:
+        raise DatasetError(f"{name}: file is truncated ({len(raw)} bytes, the header alone needs {header})")
+    got = int.from_bytes(raw[:4], "big")
+    if got != magic:
+        raise DatasetError(f"{name}: bad magic number {got}, expected {magic} ({'images' if expect_images else 'labels'})")
+    count = int.from_bytes(raw[4:8], "big")
+    shape: tuple[int, ...] = (count,)
+    if expect_images:
+        shape = (count, int.from_bytes(raw[8:12], "big"), int.from_bytes(raw[12:16], "big"))
+    need = int(np.prod(shape))
+    if len(raw) - header != need:
+        raise DatasetError(
+            f"{name}: header promises {count} items ({need} bytes of data) but the file holds {len(raw) - header}"
+            " bytes: it is truncated or corrupted"
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def _download(name: str, folder: Path) -> None:
+    from tqdm import tqdm
+
+    folder.mkdir(parents=True, exist_ok=True)
+    errors = []
+    for mirror in MIRRORS:
+        url = mirror + name
+        fd, tmp = tempfile.mkstemp(prefix=".download-", dir=folder)
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response, os.fdopen(fd, "wb") as out:
+                total = int(response.headers.get("Content-Length") or 0) or None
+                with tqdm(total=total, unit="B", unit_scale=True, desc=name) as bar:
+                    while chunk := response.read(1 << 16):
+                        out.write(chunk)
+                        bar.update(len(chunk))
+            digest = hashlib.sha256(_decompress(Path(tmp))).hexdigest()
+            if digest != SHA256[name]:
+                raise DatasetError(f"{url}: checksum mismatch (got {digest}, expected {SHA256[name]})")
+            os.replace(tmp, folder / name)
+            return
+        except (OSError, DatasetError) as e:
+            errors.append(f"{url}: {e}")
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    raise DatasetError(f"could not download {name}:\n  " + "\n  ".join(errors))
+
+
+def _verified(path: Path, raw: bytes) -> bytes:
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != SHA256[path.name]:
+        raise DatasetError(
+            f"{path}: SHA-256 of the decompressed file is {digest}, expected {SHA256[path.name]}: the file is "
+            "corrupted or not the MNIST file; delete it to download it again"
+        )
+    return raw
+
+
+def load_mnist(
+    split: str = "train",
+    root: str | os.PathLike[str] | None = None,
+    download: bool = True,
+    flatten: bool = True,
+    verify: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST images as float32 in [0, 1], shaped (N, 784) (or (N, 28, 28)), and int64 labels.
+
+    >>> x, y = load_mnist("test")                      # doctest: +SKIP
+    >>> x.shape, x.dtype, y[:5]                        # doctest: +SKIP
+    ((10000, 784), dtype('float32'), array([7, 2, 1, 0, 4]))
+    """
+    if split not in _COUNTS:
+        raise ValueError(f"load_mnist: split must be 'train' or 'test', got {split!r}")
+    folder = find_mnist(root)
+    if folder is None:
+        if not download:
+            places = ", ".join(str(p) for p in _candidates(root))
+            raise DatasetError(f"MNIST files not found in {places} (and download=False)")
+        folder = cache_dir()
+        for name in FILES.values():
+            if not (folder / name).is_file():
+                _download(name, folder)
+    arrays = []
+    for kind in ("images", "labels"):
+        path = folder / FILES[(split, kind)]
+        raw = _decompress(path)
+        if verify:
+            raw = _verified(path, raw)
+        arrays.append(parse_idx(raw, str(path), expect_images=kind == "images"))
+    images, labels = arrays
+    if len(images) != len(labels):
+        raise DatasetError(f"{folder}: {len(images)} images but {len(labels)} labels in the {split} split")
+    x = images.astype(np.float32) / np.float32(255.0)
+    return (x.reshape(len(x), -1) if flatten else x), labels.astype(np.int64)
+
+
+def batches(
+    x: np.ndarray,
+    y: np.ndarray,
+    batch_size: int,
+    shuffle: bool = True,
+    generator: np.random.Generator | None = None,
+    drop_last: bool = False,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Mini-batches (x[i], y[i]) covering the data once, in an order shuffled by ``generator``."""
+    if len(x) != len(y):
+        raise ValueError(f"batches: x has {len(x)} rows but y has {len(y)}")
+    order = resolve(generator).permutation(len(x)) if shuffle else np.arange(len(x))
+    stop = len(x) - (len(x) % batch_size if drop_last else 0)
+    for start in range(0, stop, batch_size):
+        idx = order[start : start + batch_size]
+        yield x[idx], y[idx]
