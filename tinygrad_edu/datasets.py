@@ -99,7 +99,8 @@ def parse_idx(raw: bytes, name: str, expect_images: bool) -> np.ndarray:
         raise DatasetError(f"{name}: file is truncated ({len(raw)} bytes, the header alone needs {header})")
     got = int.from_bytes(raw[:4], "big")
     if got != magic:
-        raise DatasetError(f"{name}: bad magic number {got}, expected {magic} ({'images' if expect_images else 'labels'})")
+        what = "images" if expect_images else "labels"
+        raise DatasetError(f"{name}: bad magic number {got}, expected {magic} ({what})")
     count = int.from_bytes(raw[4:8], "big")
     shape: tuple[int, ...] = (count,)
     if expect_images:

@@ -1,0 +1,347 @@
+"""Graphviz drawings of computation graphs, from one neuron to a whole network.
+
+``draw_graph(root)`` returns a ``graphviz.Digraph``: a box per Value (label,
+data and grad; for tensors shape, dtype and min/mean/max), an ellipse per op,
+parameters, constants, intermediates and the output each in their own colour
+with a legend, and the nodes made inside each module's forward drawn in a
+cluster per module. Above ``max_nodes`` repeated structure is merged (the
+picture says what was merged), so even a graph of thousands of scalar ops
+renders in seconds. Only what a Value exposes is read: ``parents``, ``op``,
+``op_args``, ``label``, ``data``, ``grad``, ``scope``, ``requires_grad``.
+
+The DOT source needs nothing installed; SVG/PNG/PDF need Graphviz's ``dot``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import re
+from collections import Counter, defaultdict
+from typing import Any
+
+import numpy as np
+
+from .autograd import walk
+from .engine import Value
+from .errors import TinygradEduError
+
+__all__ = ["GraphvizNotFoundError", "draw_dot", "draw_graph", "render"]
+
+COLORS = {  # fill colours of the four kinds of Value, and of op nodes
+    "parameter": "#c7e9c0",
+    "constant": "#e0e0e0",
+    "intermediate": "#deebf7",
+    "output": "#fdd0a2",
+    "op": "#ffffff",
+}
+KIND_NAMES = {
+    "parameter": "leaf that needs a gradient (parameter, input)",
+    "constant": "constant / data (no gradient)",
+    "intermediate": "intermediate result",
+    "output": "output (where backward starts)",
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class GraphvizNotFoundError(TinygradEduError, RuntimeError):
+    """Graphviz's ``dot`` program is needed to render images but is not installed."""
+
+
+def esc(text: Any, limit: int = 60) -> str:
+    """Text made safe inside a Graphviz HTML-like label (quotes, <, >, &, braces, control characters)."""
+    s = _CONTROL.sub("\N{REPLACEMENT CHARACTER}", str(text))
+    if len(s) > limit:
+        s = s[: limit - 1] + "\N{HORIZONTAL ELLIPSIS}"
+    return html.escape(s, quote=True).replace("\n", " ").replace("\r", " ")
+
+
+def fmt(x: float) -> str:
+    """A number in 4 significant digits, scientific notation when tiny or huge."""
+    x = float(x)
+    if x == 0 or math.isnan(x) or math.isinf(x):
+        return "0" if x == 0 else str(x)
+    return f"{x:.4g}" if 1e-3 <= abs(x) < 1e5 else f"{x:.3e}"
+
+
+def _summary(a: Any) -> str:
+    arr = np.asarray(a, dtype=np.float64)
+    if arr.size == 1:
+        return fmt(arr.reshape(-1)[0])
+    return f"{fmt(arr.min())} / {fmt(arr.mean())} / {fmt(arr.max())}"
+
+
+def _kind(v: Value, root: Value) -> str:
+    if v is root:
+        return "output"
+    if v.parents:
+        return "intermediate"
+    return "parameter" if v.requires_grad else "constant"
+
+
+def op_label(v: Value) -> str:
+    """The op with its arguments: ``* 2``, ``2 -``, ``sum axis=1``, ``reshape (3, 4)``."""
+    op, args = v.op, v.op_args
+    if op in ("+", "-", "*", "/", "**") and isinstance(args, float):
+        return f"{op} {fmt(args)}"
+    if op in ("r-", "r/") and isinstance(args, float):
+        return f"{fmt(args)} {op[1]}"
+    if op == "sum" and isinstance(args, tuple) and len(args) == 2:
+        shape, kd = args
+        axes = tuple(i for i, (n, k) in enumerate(zip(shape, kd)) if k == 1 and n != 1)
+        return "sum" if len(axes) == len(shape) or not axes else f"sum axis={axes[0] if len(axes) == 1 else axes}"
+    if op == "max" and isinstance(args, tuple):
+        return "max" if args[0] is None else f"max axis={args[0]}"
+    if op in ("reshape", "transpose"):
+        return f"{op} {tuple(np.shape(v.data)) if op == 'reshape' else args}"
+    if op == "clip" and isinstance(args, tuple):
+        return f"clip [{args[0]}, {args[1]}]"
+    if op == "getitem" and isinstance(args, tuple):
+        return f"[{esc(args[0], 20)}]"
+    if op == "cross_entropy" and isinstance(args, tuple):
+        return f"cross_entropy ({args[-1]})"
+    return op or "?"
+
+
+def _value_label(v: Value, kind: str, show_data: bool, show_grad: bool, fill: str) -> str:
+    title = v.label or ("output" if kind == "output" else "")
+    scalar = v.data.__class__ is float or np.size(v.data) == 1 and np.ndim(v.data) == 0
+    cells = []
+    if scalar:
+        if title:
+            cells.append(f"<B>{esc(title)}</B>")
+        if show_data:
+            cells.append(f"data {fmt(np.asarray(v.data).reshape(-1)[0])}")
+        if show_grad:
+            cells.append("grad " + ("–" if v.grad is None else fmt(np.asarray(_raw(v.grad)).reshape(-1)[0])))
+        return _table_row(cells or ["&#160;"], fill)
+    head = f"<B>{esc(title)}</B> " if title else ""
+    rows = [f"{head}{esc(tuple(np.shape(v.data)))} {esc(np.asarray(v.data).dtype)}"]
+    if show_data:
+        rows.append(f"data {_summary(v.data)}")
+    if show_grad:
+        rows.append("grad " + ("–" if v.grad is None else _summary(_raw(v.grad))))
+    return _table_col(rows, fill)
+
+
+def _raw(g: Any) -> Any:
+    return g.data if isinstance(g, Value) else g
+
+
+def _table_row(cells: list[str], fill: str) -> str:
+    tds = "".join(f"<TD>{c}</TD>" for c in cells)
+    return f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="{fill}"><TR>{tds}</TR></TABLE>>'
+
+
+def _table_col(rows: list[str], fill: str) -> str:
+    trs = "".join(f"<TR><TD>{r}</TD></TR>" for r in rows)
+    return f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" BGCOLOR="{fill}">{trs}</TABLE>>'
+
+
+def _grad_color(v: Value) -> str | None:
+    """A colour for log10 of the mean |grad|: blue (vanishing, 1e-8) -> white (1) -> red (exploding, 1e8)."""
+    if v.grad is None:
+        return None
+    mag = float(np.mean(np.abs(np.asarray(_raw(v.grad), dtype=np.float64))))
+    t = 0.0 if mag == 0 else max(-1.0, min(1.0, math.log10(mag) / 8))
+    if t < 0:
+        r = g = int(255 * (1 + t))
+        return f"#{r:02x}{g:02x}ff"
+    gb = int(255 * (1 - t))
+    return f"#ff{gb:02x}{gb:02x}"
+
+
+def _scope_name(tag: str) -> str:
+    name, _, cls = tag.rpartition(":")
+    return f"{name} ({cls})" if name else cls
+
+
+def draw_graph(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    show_data: bool = True,
+    show_grad: bool = True,
+    max_nodes: int = 400,
+    group: bool = True,
+    collapse_modules: bool = False,
+    grad_colors: bool = False,
+    legend: bool = True,
+    title: str | None = None,
+) -> Any:
+    """Draw the graph that produced ``root`` as a ``graphviz.Digraph``.
+
+    >>> from tinygrad_edu import Value
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> d = draw_graph(a * b)
+    >>> "a" in d.source and "*" in d.source
+    True
+    """
+    import graphviz
+
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"draw_graph: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
+    nodes = walk(root)
+    drawn_ops = sum(1 for v in nodes if v.parents)
+    depth = None  # scope depth at which modules are merged into single nodes (None: draw every node)
+    notes = []
+    if collapse_modules:
+        depth = 1
+    elif len(nodes) + drawn_ops > max_nodes:
+        depth = _merge_depth(nodes, max_nodes)
+        notes.append(
+            f"{len(nodes)} values and {drawn_ops} ops exceed the cap of {max_nodes} nodes: "
+            + (f"modules below depth {depth} are drawn as one node each" if depth else
+               "repeated ops are merged per module (count shown)")
+        )
+
+    dot = graphviz.Digraph(graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11"},
+                           node_attr={"fontname": "Helvetica", "fontsize": "10"},
+                           edge_attr={"arrowsize": "0.6"})
+    label_lines = [esc(title, 120)] if title else []
+    label_lines += [esc(n, 200) for n in notes]
+    if label_lines:
+        dot.attr(label="<" + "<BR/>".join(label_lines) + ">", labelloc="t")
+
+    clusters: dict[tuple[str, ...], list[str]] = defaultdict(list)  # scope -> node statements
+    edges: Counter[tuple[str, str]] = Counter()
+    ids: dict[Value, str] = {}
+    merged: dict[Any, str] = {}  # merge key -> node id
+
+    def place(scope: tuple[str, ...], node_id: str, **attrs: str) -> None:
+        clusters[scope if group else ()].append((node_id, attrs))
+
+    home: dict[Value, tuple[str, ...]] = {}  # leaves made outside any forward (parameters) go to their first user
+    for v in nodes:
+        for p in v.parents:
+            if not p.parents and not p.scope and p not in home:
+                home[p] = v.scope
+    for v in nodes:
+        kind = _kind(v, root)
+        scope = home.get(v, v.scope)
+        if depth is not None and len(scope) > depth and v is not root and (depth > 0 or not v.parents):
+            key = scope[: depth + 1]
+            if key not in merged:
+                merged[key] = f"m{len(merged)}"
+                count = sum(1 for u in nodes if home.get(u, u.scope)[: depth + 1] == key)
+                place(key[:-1], merged[key], label=f"<<B>{esc(_scope_name(key[-1]))}</B><BR/>{count} values merged>",
+                      shape="box3d", style="filled", fillcolor="#f2f0f7")
+            ids[v] = merged[key]
+            continue
+        if depth == 0 and v.parents and v is not root:  # no modules to merge: merge ops by kind per scope
+            key = ("op", scope, v.op)
+            if key not in merged:
+                merged[key] = f"m{len(merged)}"
+                count = sum(1 for u in nodes if u.parents and u.scope == scope and u.op == v.op and u is not root)
+                place(scope, merged[key], label=f"<{esc(v.op)} ×{count}>", shape="box3d", style="filled",
+                      fillcolor="#f2f0f7")
+            ids[v] = merged[key]
+            continue
+        node_id = f"v{len(ids)}"
+        ids[v] = node_id
+        fill = (_grad_color(v) if grad_colors else None) or COLORS[kind]
+        place(scope, node_id, label=_value_label(v, kind, show_data, show_grad, fill), shape="none", margin="0")
+        if v.parents:
+            op_id = f"{node_id}op"
+            place(scope, op_id, label=esc(op_label(v), 40), shape="ellipse", style="filled", fillcolor=COLORS["op"])
+            edges[(op_id, node_id)] += 1
+    for v in nodes:  # edges from inputs to the op that consumed them
+        if not v.parents:
+            continue
+        target = ids[v] + "op" if ids[v].startswith("v") else ids[v]
+        for p in v.parents:
+            source = ids[p]
+            if source != target:
+                edges[(source, target)] += 1
+
+    _emit_clusters(dot, clusters)
+    for (a, b), n in edges.items():
+        dot.edge(a, b, label=f"×{n}" if n > 1 and (a.startswith("m") or b.startswith("m")) else "")
+    if legend:
+        _legend(dot, grad_colors)
+    return dot
+
+
+def _merge_depth(nodes: list[Value], max_nodes: int) -> int:
+    """The deepest module depth whose merging brings the drawing under ``max_nodes`` (0: merge ops)."""
+    deepest = max((len(v.scope) for v in nodes), default=0)
+    for depth in range(deepest - 1, 0, -1):
+        kept = sum(1 + bool(v.parents) for v in nodes if len(v.scope) <= depth)
+        groups = len({v.scope[: depth + 1] for v in nodes if len(v.scope) > depth})
+        if kept + groups <= max_nodes:
+            return depth
+    return 0
+
+
+def _emit_clusters(dot: Any, clusters: dict[tuple[str, ...], list]) -> None:
+    """Nested subgraphs, one per module scope, built without recursion."""
+    all_scopes = set()
+    for scope in clusters:
+        for i in range(1, len(scope) + 1):
+            all_scopes.add(scope[:i])
+    children: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
+    for scope in sorted(all_scopes, key=lambda s: (len(s), s)):
+        children[scope[:-1]].append(scope)
+    graphs = {(): dot}
+    order = []  # scopes, parents before children
+    stack = [()]
+    while stack:
+        scope = stack.pop()
+        order.append(scope)
+        stack.extend(reversed(children.get(scope, [])))
+    import graphviz
+
+    for scope in order[1:]:
+        graphs[scope] = graphviz.Digraph(name=f"cluster_{len(graphs)}")
+        graphs[scope].attr(label=f"<<I>{esc(_scope_name(scope[-1]))}</I>>", style="rounded,dashed", color="#888888",
+                           fontsize="10")
+    for scope in order:
+        for node_id, attrs in clusters.get(scope, []):
+            graphs[scope].node(node_id, **attrs)
+    for scope in reversed(order[1:]):  # attach children to parents, deepest first
+        graphs[scope[:-1]].subgraph(graphs[scope])
+
+
+def _legend(dot: Any, grad_colors: bool) -> None:
+    rows = "".join(
+        f'<TR><TD BGCOLOR="{COLORS[k]}">&#160;&#160;&#160;</TD><TD ALIGN="LEFT">{esc(name)}</TD></TR>'
+        for k, name in KIND_NAMES.items()
+    )
+    rows += '<TR><TD>( op )</TD><TD ALIGN="LEFT">operation; edges run from inputs to outputs</TD></TR>'
+    if grad_colors:
+        rows += ('<TR><TD BGCOLOR="#8080ff">&#160;</TD><TD ALIGN="LEFT">|grad| small (blue, 1e-8) ... '
+                 'large (red, 1e8)</TD></TR>')
+    dot.node("legend", label=f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">{rows}</TABLE>>',
+             shape="none", fontsize="9")
+
+
+def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR") -> Any:
+    """micrograd's name: ``draw_graph`` with micrograd's arguments."""
+    dot = draw_graph(root, rankdir=rankdir)
+    dot.format = format
+    return dot
+
+
+def render(dot: Any, path: str | os.PathLike[str], format: str | None = None) -> str:
+    """Write ``dot`` to ``path`` as svg, png, pdf or dot (by ``format`` or the file's extension)."""
+    path = os.fspath(path)
+    fmt_ = (format or os.path.splitext(path)[1].lstrip(".") or "svg").lower()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    if fmt_ in ("dot", "gv"):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(dot.source)
+        return path
+    import graphviz
+
+    try:
+        data = dot.pipe(format=fmt_)
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotFoundError(
+            f"render: drawing {fmt_.upper()} needs Graphviz's 'dot' program, which is not installed. Install it "
+            "with 'apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS) or 'conda install "
+            "graphviz', or save the source instead with format='dot'."
+        ) from None
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
