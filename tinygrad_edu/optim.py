@@ -53,6 +53,18 @@ class Optimizer:
                     state["scratch"] = np.empty_like(p.data)
                 self._update_array(p.data, g, state)
 
+    def _with_weight_decay(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> np.ndarray:
+        """g + weight_decay * x, in a buffer kept in ``state`` (g itself when there is no decay)."""
+        decay = getattr(self, "weight_decay", 0.0)
+        if not decay:
+            return g
+        d = state.get("decayed")
+        if d is None:
+            d = state["decayed"] = np.empty_like(x)
+        np.multiply(x, decay, out=d)
+        d += g
+        return d
+
     def _update_scalar(self, x: float, g: float, state: dict[str, Any]) -> float:
         raise NotImplementedError
 
@@ -91,11 +103,7 @@ class SGD(Optimizer):
 
     def _update_array(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
         tmp = state["scratch"]
-        d = g
-        if self.weight_decay:
-            d = state.setdefault("decayed", np.empty_like(x))
-            np.multiply(x, self.weight_decay, out=d)
-            d += g  # d = g + weight_decay * x
+        d = self._with_weight_decay(x, g, state)
         if self.momentum:
             buf = state.get("buf")
             if buf is None:
@@ -148,8 +156,7 @@ class Adam(Optimizer):
         m, v = state["m"], state["v"]
         state["t"] += 1
         t = state["t"]
-        if self.weight_decay:
-            g = g + self.weight_decay * x  # L2 penalty folded into the gradient, as PyTorch's Adam does
+        g = self._with_weight_decay(x, g, state)  # L2 penalty folded into the gradient, as PyTorch's Adam does
         m *= b1
         np.multiply(g, 1 - b1, out=tmp)
         m += tmp  # m = b1 m + (1 - b1) g

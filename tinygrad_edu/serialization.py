@@ -10,6 +10,7 @@ save never leaves a half-written file in place of the previous one.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections import OrderedDict
@@ -30,7 +31,7 @@ def _as_array(name: str, value: Any) -> np.ndarray:
     arr = np.asarray(value)
     if arr.dtype.kind not in "fiub" or arr.dtype == object:
         raise SerializationError(f"save: entry {name!r} is not a numeric array (got {type(value).__name__})")
-    return np.ascontiguousarray(arr)
+    return arr if arr.flags.c_contiguous else arr.copy()  # (ascontiguousarray would make 0-d arrays 1-d)
 
 
 def save(state_dict: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
@@ -53,7 +54,9 @@ def save(state_dict: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
         if not isinstance(name, str):
             raise SerializationError(f"save: names must be strings, got {name!r}")
         tensors[name] = _as_array(name, value)
-    blob = to_bytes(tensors, metadata={"format": "pt", "writer": "tinygrad_edu"})
+    # safetensors sorts names; the module's own order is kept in the metadata for load()
+    metadata = {"format": "pt", "writer": "tinygrad_edu", "order": json.dumps(list(tensors))}
+    blob = to_bytes(tensors, metadata=metadata)
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".safetensors", dir=folder)
@@ -91,7 +94,20 @@ def load(path: str | os.PathLike[str]) -> OrderedDict[str, np.ndarray]:
         tensors = from_bytes(blob)
     except Exception as e:  # safetensors raises its own error types, and ValueError/TypeError
         raise SerializationError(f"load: {path!r} is corrupted or not a safetensors file: {e}") from None
-    return OrderedDict(sorted(tensors.items(), key=lambda kv: _natural_key(kv[0])))
+    order = _saved_order(blob, header_len)
+    if sorted(order) != sorted(tensors):
+        order = sorted(tensors, key=_natural_key)
+    return OrderedDict((name, tensors[name]) for name in order)
+
+
+def _saved_order(blob: bytes, header_len: int) -> list[str]:
+    """The names in the order ``save`` was given them (from the header's metadata), or []."""
+    try:
+        metadata = json.loads(blob[8 : 8 + header_len]).get("__metadata__") or {}
+        order = json.loads(metadata.get("order", "[]"))
+    except (ValueError, AttributeError):
+        return []
+    return order if isinstance(order, list) and all(isinstance(n, str) for n in order) else []
 
 
 def _natural_key(name: str) -> list[Any]:
