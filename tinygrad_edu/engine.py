@@ -345,6 +345,15 @@ class Value(TensorOps):
         """Reset ``.grad`` (0.0 for scalars, None for tensors)."""
         self.grad = 0.0 if self.data.__class__ is float else None
 
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a Value as the drawing of its graph (None, i.e. text, without Graphviz)."""
+        from . import viz  # imported here: the engine itself knows nothing of pictures
+
+        try:
+            return viz.draw_graph(self).pipe(format="svg", encoding="utf-8")
+        except Exception:  # no dot binary, or a graph Graphviz cannot lay out: fall back to the text repr
+            return None
+
     def __repr__(self) -> str:
         if self.data.__class__ is float:
             return f"Value(data={self.data}, grad={self.grad})"

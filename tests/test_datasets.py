@@ -1,0 +1,126 @@
+"""MNIST loading: real files, malformed files, checksums, download into the cache (no network), batching."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tinygrad_edu import datasets
+from tinygrad_edu.datasets import DatasetError
+
+DATA = Path(os.environ.get("TINYGRAD_EDU_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+needs_mnist = pytest.mark.skipif(not (DATA / "mnist").is_dir(), reason=f"no MNIST files in {DATA}/mnist")
+
+
+def _idx(magic: int, dims: tuple[int, ...], payload: bytes) -> bytes:
+    header = magic.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in dims)
+    return header + payload
+
+
+def _write_gz(path: Path, raw: bytes) -> None:
+    with gzip.open(path, "wb") as f:
+        f.write(raw)
+
+
+@needs_mnist
+def test_real_mnist_shapes_dtypes_and_label_counts() -> None:
+    x, y = datasets.load_mnist("train", root=DATA / "mnist", download=False)
+    assert x.shape == (60000, 784) and x.dtype == np.float32 and y.dtype == np.int64
+    assert 0.0 <= x.min() and x.max() == 1.0
+    assert np.bincount(y).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    xt, yt = datasets.load_mnist("test", root=DATA / "mnist", download=False, flatten=False)
+    assert xt.shape == (10000, 28, 28)
+    assert np.bincount(yt).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+@needs_mnist
+def test_environment_variable_is_searched(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("TINYGRAD_EDU_DATA", str(DATA))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert datasets.find_mnist() == DATA / "mnist"
+
+
+def test_malformed_files_name_the_file_and_the_problem() -> None:
+    good = _idx(2049, (3,), bytes([1, 2, 3]))
+    assert datasets.parse_idx(good, "labels", expect_images=False).tolist() == [1, 2, 3]
+    with pytest.raises(DatasetError, match="labels.gz: bad magic number 2051, expected 2049"):
+        datasets.parse_idx(_idx(2051, (3,), bytes(3)), "labels.gz", expect_images=False)
+    with pytest.raises(DatasetError, match="images.gz: header promises 2 items .* truncated"):
+        datasets.parse_idx(_idx(2051, (2, 2, 2), bytes(5)), "images.gz", expect_images=True)
+    with pytest.raises(DatasetError, match="x: file is truncated"):
+        datasets.parse_idx(b"\x00\x00", "x", expect_images=True)
+
+
+def test_truncated_gzip_and_checksum_mismatch(tmp_path) -> None:
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    for (split, kind), name in datasets.FILES.items():
+        dims = (2, 28, 28) if kind == "images" else (2,)
+        _write_gz(folder / name, _idx(2051 if kind == "images" else 2049, dims, bytes(int(np.prod(dims)))))
+    with pytest.raises(DatasetError, match="SHA-256 .* corrupted or not the MNIST file"):
+        datasets.load_mnist("test", root=folder, download=False)
+    x, y = datasets.load_mnist("test", root=folder, download=False, verify=False)  # a tiny synthetic set
+    assert x.shape == (2, 784) and y.tolist() == [0, 0]
+    name = datasets.FILES[("test", "labels")]
+    (folder / name).write_bytes((folder / name).read_bytes()[:15])
+    with pytest.raises(DatasetError, match=f"{name}: not a readable gzip file"):
+        datasets.load_mnist("test", root=folder, download=False, verify=False)
+
+
+def test_missing_files_without_download(monkeypatch, tmp_path) -> None:
+    monkeypatch.delenv("TINYGRAD_EDU_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with pytest.raises(DatasetError, match="MNIST files not found"):
+        datasets.load_mnist("train", root=tmp_path, download=False)
+
+
+def test_download_verifies_then_caches(monkeypatch, tmp_path) -> None:
+    """The downloader, fed by a fake opener: a bad mirror is skipped, the good copy is checked and kept."""
+    raw = {name: _idx(2049, (1,), bytes([7])) for name in datasets.FILES.values()}
+    monkeypatch.setattr(datasets, "SHA256", {n: hashlib.sha256(r).hexdigest() for n, r in raw.items()})
+    calls = []
+
+    class Response(io.BytesIO):
+        headers: dict = {}
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    def fake_urlopen(url, timeout=None):
+        calls.append(url)
+        name = url.rsplit("/", 1)[1]
+        buf = io.BytesIO()
+        with gzip.GzipFile(fileobj=buf, mode="wb") as f:
+            f.write(raw[name] if url.startswith(datasets.MIRRORS[1]) else b"garbage")
+        return Response(buf.getvalue())
+
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", fake_urlopen)
+    monkeypatch.delenv("TINYGRAD_EDU_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(datasets, "parse_idx", lambda r, n, expect_images: np.frombuffer(r[8:], np.uint8).reshape(
+        (1, 1, 1) if expect_images else (1,)))
+    x, y = datasets.load_mnist("train")
+    cache = tmp_path / "tinygrad_edu" / "mnist"
+    assert sorted(p.name for p in cache.iterdir()) == sorted(datasets.FILES.values())
+    assert len(calls) == 8  # each file: the first mirror fails the checksum, the second serves it
+    calls.clear()
+    datasets.load_mnist("test")
+    assert calls == []  # served from the cache
+
+
+def test_batches_cover_the_data_once_in_a_seeded_order() -> None:
+    x, y = np.arange(10)[:, None], np.arange(10)
+    first = [yb.tolist() for _, yb in datasets.batches(x, y, 4, generator=np.random.default_rng(0))]
+    again = [yb.tolist() for _, yb in datasets.batches(x, y, 4, generator=np.random.default_rng(0))]
+    assert first == again and [len(b) for b in first] == [4, 4, 2]
+    assert sorted(sum(first, [])) == list(range(10)) and sum(first, []) != list(range(10))
+    assert [len(b) for _, b in datasets.batches(x, y, 4, shuffle=False, drop_last=True)] == [4, 4]
