@@ -60,7 +60,7 @@ def test_malformed_files_name_the_file_and_the_problem() -> None:
 def test_truncated_gzip_and_checksum_mismatch(tmp_path) -> None:
     folder = tmp_path / "mnist"
     folder.mkdir()
-    for (split, kind), name in datasets.FILES.items():
+    for (_split, kind), name in datasets.FILES.items():
         dims = (2, 28, 28) if kind == "images" else (2,)
         _write_gz(folder / name, _idx(2051 if kind == "images" else 2049, dims, bytes(int(np.prod(dims)))))
     with pytest.raises(DatasetError, match="SHA-256 .* corrupted or not the MNIST file"):
