@@ -8,7 +8,7 @@
 8.0
 """
 
-from . import nn, optim
+from . import datasets, nn, optim, viz
 from .autograd import detect_anomaly, enable_grad, is_grad_enabled, name_scope, no_grad
 from .engine import Value, make_op
 from .errors import (
@@ -37,6 +37,7 @@ __all__ = [
     "TinygradEduError",
     "Value",
     "concatenate",
+    "datasets",
     "detect_anomaly",
     "enable_grad",
     "grad",
@@ -50,5 +51,6 @@ __all__ = [
     "optim",
     "save",
     "stack",
+    "viz",
     "where",
 ]

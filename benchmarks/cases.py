@@ -1,0 +1,294 @@
+"""The benchmark cases. Each returns rows ``(case, engine, time, unit, note)``; peers run in the same process.
+
+Times are medians over repeats after a warm-up (``measure``). Peers that are
+not installed (micrograd, torch) give a row saying so instead of a time.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+import tinygrad_edu as tg
+from tinygrad_edu import Value, nn
+from tinygrad_edu.nn import functional as F
+
+from .numpy_mlp import NumpyMLP
+
+Row = dict
+
+
+def measure(fn: Callable[[], object], repeat: int, warmup: int = 1) -> tuple[float, float]:
+    """(median, interquartile range) of ``fn``'s wall time in seconds."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    if len(times) < 4:
+        return statistics.median(times), 0.0
+    q = statistics.quantiles(times, n=4)
+    return statistics.median(times), q[2] - q[0]
+
+
+def row(case: str, engine: str, seconds: float | None, iqr: float = 0.0, unit: str = "ms", note: str = "") -> Row:
+    scale = {"s": 1.0, "ms": 1e3, "us": 1e6}[unit]
+    return {"case": case, "engine": engine, "value": None if seconds is None else seconds * scale,
+            "iqr": iqr * scale, "unit": unit, "note": note}
+
+
+def _import(name: str):
+    try:
+        return __import__(name, fromlist=["_"])
+    except ImportError:
+        return None
+
+
+# ---- 1. micrograd's moons step on scalar Values ---------------------------------------------------
+def _moons(n: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    t = np.linspace(0, np.pi, n // 2)
+    X = np.vstack([np.column_stack([np.cos(t), np.sin(t)]), np.column_stack([1 - np.cos(t), 0.5 - np.sin(t)])])
+    return X + rng.normal(0, 0.1, X.shape), np.hstack([-np.ones(n // 2), np.ones(n // 2)])
+
+
+def _moons_step(model, V, X, y):
+    inputs = [list(map(V, row)) for row in X]
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    total = data_loss + 1e-4 * sum(p * p for p in model.parameters())
+    model.zero_grad()
+    total.backward()
+    for p in model.parameters():
+        p.data -= 0.5 * p.grad
+    return total.data
+
+
+def scalar_moons(quick: bool) -> list[Row]:
+    X, y = _moons(20 if quick else 100)
+    repeat = 1 if quick else 7
+    case = f"1. moons step, MLP(2,[16,16,1]), {len(X)} points"
+    random.seed(1)
+    ours = nn.MLP(2, [16, 16, 1])
+    rows = []
+    mg_engine, mg_nn = _import("micrograd.engine"), _import("micrograd.nn")
+    if mg_nn is not None:
+        random.seed(1)
+        theirs = mg_nn.MLP(2, [16, 16, 1])
+        ours_loss, their_loss = _moons_step(ours, Value, X, y), _moons_step(theirs, mg_engine.Value, X, y)
+        assert abs(ours_loss - their_loss) <= 1e-9 * abs(their_loss), (ours_loss, their_loss)
+    t, q = measure(lambda: _moons_step(ours, Value, X, y), repeat)
+    rows.append(row(case, "tinygrad_edu (GC on)", t, iqr=q))
+    if mg_nn is None:
+        rows.append(row(case, "micrograd", None, note="not installed (pip install micrograd)"))
+        return rows
+    t, q = measure(lambda: _moons_step(theirs, mg_engine.Value, X, y), repeat)
+    rows.append(row(case, "micrograd (GC on)", t, iqr=q, note="same weights, same losses"))
+    gc.disable()
+    try:
+        t, q = measure(lambda: _moons_step(theirs, mg_engine.Value, X, y), repeat)
+    finally:
+        gc.enable()
+    rows.append(row(case, "micrograd (GC off, reference)", t, iqr=q))
+    return rows
+
+
+# ---- 2. MNIST-shaped MLP step ------------------------------------------------------------------------
+def _mlp_data(batch: int = 128):
+    rng = np.random.default_rng(0)
+    x = rng.random((batch, 784), dtype=np.float32)
+    y = rng.integers(0, 10, batch)
+    net = nn.Sequential(nn.Linear(784, 128, generator=rng), nn.ReLU(), nn.Linear(128, 10, generator=rng))
+    return x, y, net
+
+
+def _our_step(net, opt, x, y):
+    loss = F.cross_entropy(net(x), y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+
+def tensor_mlp(quick: bool) -> list[Row]:
+    x, y, net = _mlp_data()
+    case = "2. MLP step 784-128-10, batch 128, float32, SGD"
+    repeat = 20 if quick else 400
+    state = net.state_dict()
+    ref = NumpyMLP(state["0.weight"], state["0.bias"], state["2.weight"], state["2.bias"], len(y))
+    opt = tg.optim.SGD(net.parameters(), lr=0.01)
+    rows = [row(case, "tinygrad_edu", *measure(lambda: _our_step(net, opt, x, y), repeat, warmup=20))]
+    rows.append(row(case, "hand-written NumPy", *measure(lambda: ref.step(x, y, 0.01), repeat, warmup=20)))
+    torch = _import("torch")
+    if torch is None:
+        rows.append(row(case, "PyTorch CPU", None, note="not installed (pip install torch==2.13.0)"))
+        return rows
+    torch.set_num_threads(os.cpu_count() or 1)
+    tnet = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    tnet.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+    topt = torch.optim.SGD(tnet.parameters(), lr=0.01)
+    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+
+    def torch_step():
+        loss = torch.nn.functional.cross_entropy(tnet(tx), ty)
+        topt.zero_grad()
+        loss.backward()
+        topt.step()
+
+    rows.append(row(case, "PyTorch CPU", *measure(torch_step, repeat, warmup=20),
+                    note=f"{torch.get_num_threads()} threads"))
+    return rows
+
+
+# ---- 3. per-op overhead on tiny tensors --------------------------------------------------------------
+def per_op(quick: bool) -> list[Row]:
+    case = "3. per op, forward + backward, (4, 4) float64"
+    rng = np.random.default_rng(0)
+    a, b = Value(rng.random((4, 4))), Value(rng.random((4, 4)))
+    ops = 5  # mul, add, exp, tanh, sum
+
+    def ours():
+        ((a * b + a).exp().tanh()).sum().backward()
+
+    repeat = 200 if quick else 5000
+
+    def per_call(fn):
+        t, q = measure(lambda: [fn() for _ in range(10)], repeat // 10, warmup=5)
+        return t / 10 / ops, q / 10 / ops
+
+    rows = [row(case, "tinygrad_edu", *per_call(ours), unit="us", note="add, mul, exp, tanh, sum")]
+    torch = _import("torch")
+    if torch is None:
+        return rows + [row(case, "PyTorch CPU", None, unit="us", note="not installed")]
+    ta = torch.tensor(a.data, requires_grad=True)
+    tb = torch.tensor(b.data, requires_grad=True)
+
+    def theirs():
+        ((ta * tb + ta).exp().tanh()).sum().backward()
+
+    return rows + [row(case, "PyTorch CPU", *per_call(theirs), unit="us")]
+
+
+# ---- 4. deep chains ------------------------------------------------------------------------------
+CHAIN = """
+import json, resource, sys, time
+sys.setrecursionlimit(10**7)
+n, engine = int(sys.argv[1]), sys.argv[2]
+if engine == "tinygrad_edu":
+    from tinygrad_edu import Value
+    make = lambda: Value(0.5)
+elif engine == "micrograd":
+    from micrograd.engine import Value
+    make = lambda: Value(0.5)
+else:
+    import torch
+    make = lambda: torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+x = make()
+y = x
+for _ in range(n // 2):
+    y = y * 0.999 + 0.001
+y.backward()
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": seconds, "peak_mb": (peak - before) / 1024}))
+"""
+
+
+def _chain(n: int, engine: str) -> dict | None:
+    done = subprocess.run([sys.executable, "-c", CHAIN, str(n), engine], capture_output=True, text=True,
+                          timeout=600, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    if done.returncode != 0:
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def deep_chain(quick: bool) -> list[Row]:
+    rows = []
+    sizes = (1_000, 10_000) if quick else (1_000, 10_000, 100_000, 1_000_000)
+    for n in sizes:
+        case = f"4. chain of {n:,} scalar ops (x*a+b), fwd+bwd"
+        for engine, limit in (("tinygrad_edu", None), ("micrograd", 100_000), ("torch", 100_000)):
+            if limit is not None and n > limit:
+                continue
+            if engine != "tinygrad_edu" and _import("micrograd" if engine == "micrograd" else "torch") is None:
+                continue
+            result = _chain(n, engine)
+            if result is None:
+                rows.append(row(case, engine, None, unit="us", note="failed"))
+                continue
+            note = f"peak +{result['peak_mb']:.0f} MB"
+            if engine == "micrograd":
+                note += ", recursion limit raised (RecursionError from ~1,000 nodes otherwise)"
+            rows.append(row(case, engine, result["seconds"] / n, unit="us", note=note))
+    return rows
+
+
+# ---- 5. MNIST softmax regression -----------------------------------------------------------------
+def mnist_softmax(quick: bool) -> list[Row]:
+    case = "5. MNIST softmax regression, one epoch, batch 100"
+    folder = tg.datasets.find_mnist()
+    if folder is None:
+        return [row(case, "tinygrad_edu", None, unit="s", note="MNIST files not found (set TINYGRAD_EDU_DATA)")]
+    x, y = tg.datasets.load_mnist("train", root=folder, download=False)
+    xt, yt = tg.datasets.load_mnist("test", root=folder, download=False)
+    if quick:
+        x, y = x[:5000], y[:5000]
+    W, b = Value(np.zeros((784, 10), np.float32)), Value(np.zeros(10, np.float32))
+    opt = tg.optim.SGD([W, b], lr=0.5)
+    start = time.perf_counter()
+    for xb, yb in tg.datasets.batches(x, y, 100, generator=np.random.default_rng(0)):
+        loss = F.cross_entropy(xb @ W + b, yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    seconds = time.perf_counter() - start
+    accuracy = float(np.mean(np.argmax(xt @ W.data + b.data, axis=1) == yt))
+    return [row(case, "tinygrad_edu", seconds, unit="s", note=f"test accuracy {accuracy:.4f}")]
+
+
+# ---- 6. memory of the training loop ------------------------------------------------------------------
+def memory(quick: bool) -> list[Row]:
+    case = "6. peak memory: build the MLP, then 20 SGD steps (tracemalloc)"
+    x, y, net = _mlp_data()
+    state = net.state_dict()
+
+    def ours():
+        model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+        model.load_state_dict(state)
+        opt = tg.optim.SGD(model.parameters(), lr=0.01)
+        for _ in range(20):
+            _our_step(model, opt, x, y)
+
+    def numpy_loop():
+        model = NumpyMLP(state["0.weight"], state["0.bias"], state["2.weight"], state["2.bias"], len(y))
+        for _ in range(20):
+            model.step(x, y, 0.01)
+
+    rows = []
+    for name, loop in (("tinygrad_edu", ours), ("hand-written NumPy", numpy_loop)):
+        gc.collect()
+        tracemalloc.start()
+        loop()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        rows.append({"case": case, "engine": name, "value": peak / 2**20, "iqr": 0.0, "unit": "MiB",
+                     "note": "weights, gradients, activations and buffers"})
+    return rows
+
+
+CASES = [scalar_moons, tensor_mlp, per_op, deep_chain, mnist_softmax, memory]
