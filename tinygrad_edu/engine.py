@@ -252,10 +252,13 @@ class Value(TensorOps):
         *,
         requires_grad: bool = True,
         dtype: Any = None,
+        copy: bool = True,
     ) -> None:
+        """``copy=False`` shares the memory of a float array (as ``torch.from_numpy`` does)."""
         if isinstance(data, Value):
             data = data.data
-        self.data = _as_data(data, "Value", dtype)
+        shared = not copy and isinstance(data, np.ndarray) and data.dtype.kind == "f" and dtype in (None, data.dtype)
+        self.data = data if shared else _as_data(data, "Value", dtype)
         self.grad = 0.0 if self.data.__class__ is float else None
         self.requires_grad = bool(requires_grad)
         self.label = label

@@ -220,15 +220,16 @@ def _cross_entropy_backward(g, out, ctx, x):
     # d/dx_i [logsumexp(x_i) - x_i[y_i]] = softmax(x_i) - onehot(y_i); the mean divides by N
     y, probs, reduction = ctx
     rows = np.arange(len(y))
-    onehot = np.zeros(probs.shape, dtype=probs.dtype)
-    onehot[rows, y] = 1
-    if isinstance(x, Value):  # create_graph: softmax as a differentiable function of x
-        x2 = x.reshape(probs.shape)
-        p = exp(x2 - x2.logsumexp(axis=1, keepdims=True))
-    else:
-        p = probs
     scale = g / len(y) if reduction == "mean" else g
     if reduction == "none":
         scale = scale.reshape((-1, 1))
-    grad = (p - onehot) * scale
+    if isinstance(x, Value):  # create_graph: softmax as a differentiable function of x
+        x2 = x.reshape(probs.shape)
+        onehot = np.zeros(probs.shape, dtype=probs.dtype)
+        onehot[rows, y] = 1
+        grad = (exp(x2 - x2.logsumexp(axis=1, keepdims=True)) - onehot) * scale
+    else:
+        grad = probs.copy()  # (copied: a second backward through the same graph needs probs again)
+        grad[rows, y] -= 1
+        grad *= scale
     return (grad.reshape(x.shape),)

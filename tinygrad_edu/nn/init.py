@@ -44,12 +44,24 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 def uniform_(value: Value, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None) -> Value:
-    """Fill with samples of U(a, b)."""
+    """Fill with samples of U(a, b) (drawn straight into the array: no temporary copy)."""
+    x = value.data
+    if x.dtype in (np.float32, np.float64) and x.flags.c_contiguous:
+        resolve(generator).random(dtype=x.dtype, out=x)  # U(0, 1) in the dtype of x
+        x *= b - a
+        x += a
+        return value
     return _fill(value, resolve(generator).uniform(a, b, size=value.shape))
 
 
 def normal_(value: Value, mean: float = 0.0, std: float = 1.0, generator: np.random.Generator | None = None) -> Value:
-    """Fill with samples of N(mean, std**2)."""
+    """Fill with samples of N(mean, std**2) (drawn straight into the array: no temporary copy)."""
+    x = value.data
+    if x.dtype in (np.float32, np.float64) and x.flags.c_contiguous:
+        resolve(generator).standard_normal(dtype=x.dtype, out=x)
+        x *= std
+        x += mean
+        return value
     return _fill(value, resolve(generator).normal(mean, std, size=value.shape))
 
 

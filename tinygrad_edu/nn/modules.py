@@ -25,8 +25,13 @@ from . import init
 
 
 def Parameter(data: Any, dtype: Any = None) -> Value:  # noqa: N802 (PyTorch's name)
-    """A trainable Value: a leaf with ``requires_grad=True``."""
+    """A trainable Value: a leaf with ``requires_grad=True`` (holding a copy of ``data``)."""
     return Value(data, requires_grad=True, dtype=dtype)
+
+
+def _empty_parameter(shape: tuple[int, ...], dtype: Any) -> Value:
+    """A parameter of ``shape`` to be filled by an initialiser (no copy, no float64 detour)."""
+    return Value(np.empty(shape, dtype=dtype), requires_grad=True, copy=False)
 
 
 def _members(value: Any, name: str) -> Iterator[tuple[str, Any]]:
@@ -289,11 +294,10 @@ class Linear(Module):
     ) -> None:
         self.in_features, self.out_features = in_features, out_features
         self.weight = init.kaiming_uniform_(
-            Parameter(np.zeros((out_features, in_features)), dtype=dtype), a=math.sqrt(5), generator=generator
+            _empty_parameter((out_features, in_features), dtype), a=math.sqrt(5), generator=generator
         )
         bound = 1.0 / math.sqrt(in_features) if in_features else 0.0
-        self.bias = init.uniform_(Parameter(np.zeros(out_features), dtype=dtype), -bound, bound, generator) if bias \
-            else None
+        self.bias = init.uniform_(_empty_parameter((out_features,), dtype), -bound, bound, generator) if bias else None
 
     def forward(self, x: Any) -> Value:
         return F.linear(x, self.weight, self.bias)
@@ -313,8 +317,9 @@ class Sequential(Module):
         return [m for _, m in self.named_children()]
 
     def forward(self, x: Any) -> Any:
-        for m in self._layers():
-            x = m(x)
+        for m in vars(self).values():  # the children, in order (attributes "0", "1", ...)
+            if isinstance(m, Module):
+                x = m(x)
         return x
 
     def __getitem__(self, i: int) -> Module:
