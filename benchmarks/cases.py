@@ -184,8 +184,16 @@ def per_op(quick: bool) -> list[Row]:
 
 # ---- 4. deep chains ------------------------------------------------------------------------------
 CHAIN = """
-import json, resource, sys, time
+import json, sys, time
 sys.setrecursionlimit(10**7)
+
+def peak_rss_mb():
+    # VmHWM: this process's peak resident memory (ru_maxrss would include the parent's, copied at fork)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
 n, engine = int(sys.argv[1]), sys.argv[2]
 if engine == "tinygrad_edu":
     from tinygrad_edu import Value
@@ -196,7 +204,7 @@ elif engine == "micrograd":
 else:
     import torch
     make = lambda: torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_rss_mb()
 start = time.perf_counter()
 x = make()
 y = x
@@ -204,8 +212,7 @@ for _ in range(n // 2):
     y = y * 0.999 + 0.001
 y.backward()
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"seconds": seconds, "peak_mb": (peak - before) / 1024}))
+print(json.dumps({"seconds": seconds, "peak_mb": peak_rss_mb() - before}))
 """
 
 
