@@ -333,8 +333,12 @@ def backprop(
                 if create_graph:
                     if pg.shape != parent.shape:
                         pg = sum_to(pg, parent.shape)
-                elif pg.__class__ is not float or parent.data.__class__ is not float:
-                    pg = fit_grad(pg, parent.data)
+                else:
+                    pd = parent.data
+                    if pg.__class__ is float and pd.__class__ is float:
+                        pass  # scalars: nothing to fit
+                    elif pg.__class__ is not np.ndarray or pg.shape != pd.shape or pg.dtype != pd.dtype:
+                        pg = fit_grad(pg, pd)  # broadcast, dtype or kind differ: sum/cast back
                 if anomaly:
                     _check_backward(node, parent, pg)
                 old = grads.get(parent)

@@ -198,17 +198,17 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Value:
     logits = np.asarray(x.data)
     if x.ndim == 1:
         logits, y = logits[None, :], y[None]
-    m = logits.max(axis=1, keepdims=True)
-    shifted = logits - m
-    e = np.exp(shifted)
-    total = e.sum(axis=1, keepdims=True)
     rows = np.arange(len(y))
-    loss = (np.log(total[:, 0]) - shifted[rows, y]).astype(logits.dtype, copy=False)
+    e = logits - logits.max(axis=1, keepdims=True)  # shifted logits: e**e never overflows
+    picked = e[rows, y]
+    np.exp(e, out=e)
+    total = e.sum(axis=1, keepdims=True)
+    loss = (np.log(total[:, 0]) - picked).astype(logits.dtype, copy=False)  # logsumexp(x_i) - x_i[y_i]
     e /= total  # the softmax, kept for the backward pass
     if x.ndim == 1:
         loss = loss.reshape(())
     if reduction == "mean":  # fold the reduction into the fused op: one node for the whole loss
-        return make_op(loss.mean(), (x,), "cross_entropy", _cross_entropy_backward, (y, e, "mean"))
+        return make_op(loss.sum() / len(y), (x,), "cross_entropy", _cross_entropy_backward, (y, e, "mean"))
     if reduction == "sum":
         return make_op(loss.sum(), (x,), "cross_entropy", _cross_entropy_backward, (y, e, "sum"))
     if reduction == "none":
