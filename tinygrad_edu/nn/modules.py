@@ -239,7 +239,9 @@ class Neuron(Module):
         self.nonlin = nonlin
 
     def forward(self, x: list[Any]) -> Value:
-        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        act = self.b  # b + w1 x1 + w2 x2 + ..., added in micrograd's order
+        for wi, xi in zip(self.w, x):
+            act = act + wi * xi
         return act.relu() if self.nonlin else act
 
     def __repr__(self) -> str:
