@@ -2,7 +2,7 @@
 
 A Value produced by an op remembers three things (see ``engine.py``):
 
-- ``_prev``: its inputs, a tuple in a stable order;
+- its inputs, in argument order (``parents``; kept in two slots, see engine.py);
 - ``_backward``: a plain module-level function ``rule(g, out, ctx, *inputs)``
   that maps the gradient ``g`` of the output to one gradient per input;
 - ``_ctx``: whatever non-Value arguments the op had (an axis, a shape, ...).
@@ -31,6 +31,8 @@ import numpy as np
 
 from .errors import AnomalyError, BackwardError, fmt_shape
 
+MANY = object()  # in a node's _b slot: its _a holds the tuple of its (three or more) inputs
+
 
 class _ModeState:
     """Process-wide switches read by every op.
@@ -58,7 +60,7 @@ def no_grad() -> Iterator[None]:
     >>> from tinygrad_edu import Value, no_grad
     >>> with no_grad():
     ...     y = Value(2.0) * 3
-    >>> y._prev
+    >>> y.parents
     ()
     """
     previous = _Mode.grad
@@ -148,7 +150,7 @@ def user_frame() -> str:
 
 def _bad_values(x: Any) -> str | None:
     """'nan'/'inf' when x holds such a value, else None."""
-    data = x.data if hasattr(x, "_prev") else x
+    data = x.data if hasattr(x, "_backward") else x
     arr = np.asarray(data)
     if arr.dtype.kind not in "fc":
         return None
@@ -171,7 +173,7 @@ def check_forward(node: Any) -> None:
 def _check_backward(node: Any, parent: Any, grad: Any) -> None:
     bad = _bad_values(grad)
     if bad is not None:
-        parent_index = next(i for i, p in enumerate(node._prev) if p is parent)
+        parent_index = next(i for i, p in enumerate(node.parents) if p is parent)
         where = _Mode.origins.get(id(node), "<created outside detect_anomaly()>")
         raise AnomalyError(
             f"backward of {node._op!r} produced {bad} in the gradient of its input "
@@ -188,7 +190,12 @@ def _count_consumers(root: Any) -> dict[Any, int]:
     consumers: dict[Any, int] = {}
     stack = [root]
     while stack:
-        for parent in stack.pop()._prev:
+        node = stack.pop()
+        a = node._a  # the inputs, unpacked from their two slots (see engine.MANY)
+        if a is None:
+            continue
+        b = node._b
+        for parent in (a,) if b is None else a if b is MANY else (a, b):
             if parent.requires_grad:
                 n = consumers.get(parent)
                 if n is None:
@@ -212,7 +219,7 @@ def toposort(root: Any) -> list[Any]:
     while ready:
         node = ready.pop()
         order.append(node)
-        for parent in node._prev:
+        for parent in node.parents:
             if parent.requires_grad:
                 n = consumers[parent] - 1
                 consumers[parent] = n
@@ -233,7 +240,7 @@ def walk(root: Any) -> list[Any]:
             order.append(node)
             continue
         stack.append((node, True))
-        for parent in reversed(node._prev):
+        for parent in reversed(node.parents):
             if parent not in seen:
                 seen.add(parent)
                 stack.append((parent, False))
@@ -274,7 +281,7 @@ def _rule_on_numpy_floats(node: Any, g: Any) -> tuple[Any, ...]:
     """Call node's rule on NumPy float64 scalars, which give inf/nan where Python raises."""
     f64 = np.float64
     with np.errstate(divide="ignore", invalid="ignore"):
-        grads = node._backward(f64(g), f64(node.data), node._ctx, *[f64(p.data) for p in node._prev])
+        grads = node._backward(f64(g), f64(node.data), node._ctx, *[f64(p.data) for p in node.parents])
     return tuple(None if x is None else float(x) for x in grads)
 
 
@@ -309,21 +316,23 @@ def backprop(
                 node.grad = g if old is None else old + g
             if wanted and node in wanted:
                 wanted[node] = g
-        prev = node._prev
-        if not prev:
+        a = node._a  # the inputs, unpacked from their two slots (see engine.MANY)
+        if a is None:
             continue
+        b = node._b
+        prev = (a,) if b is None else a if b is MANY else (a, b)
         if g is None:
             parent_grads: Any = (None,) * len(prev)
         elif create_graph:
             parent_grads = node._backward(g, node, node._ctx, *prev)
         else:
             try:
-                if len(prev) == 2:
-                    parent_grads = node._backward(g, node.data, node._ctx, prev[0].data, prev[1].data)
-                elif len(prev) == 1:
-                    parent_grads = node._backward(g, node.data, node._ctx, prev[0].data)
+                if b is None:
+                    parent_grads = node._backward(g, node.data, node._ctx, a.data)
+                elif b is not MANY:
+                    parent_grads = node._backward(g, node.data, node._ctx, a.data, b.data)
                 else:
-                    parent_grads = node._backward(g, node.data, node._ctx, *[p.data for p in prev])
+                    parent_grads = node._backward(g, node.data, node._ctx, *[p.data for p in a])
             except ZeroDivisionError:  # a rule divided Python floats by 0: redo it with IEEE semantics
                 parent_grads = _rule_on_numpy_floats(node, g)
         for parent, pg in zip(prev, parent_grads):
@@ -366,7 +375,7 @@ def default_seed(root: Any, gradient: Any, make_value: Callable[[Any], Any] | No
                 "(e.g. loss.sum() or loss.mean()) or pass gradient= an array of that shape."
             )
     else:
-        raw = gradient.data if hasattr(gradient, "_prev") else gradient
+        raw = gradient.data if hasattr(gradient, "_backward") else gradient
         seed = raw if (raw.__class__ is float and data.__class__ is float) else np.asarray(raw)
         if np.shape(seed) != np.shape(data):
             raise BackwardError(

@@ -22,7 +22,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import autograd
-from .autograd import _Mode
+from .autograd import MANY, _Mode
 from .errors import BackwardError, DataError, ShapeError, fmt_shape
 
 Operand = Union["Value", int, float, np.ndarray, Sequence[Any]]
@@ -71,7 +71,7 @@ def _constant(data: Any) -> Value:
     v.grad = 0.0 if data.__class__ is float else None
     v.requires_grad = False
     v.label = ""
-    v._prev = ()
+    v._a = v._b = None
     v._op = ""
     v._backward = None
     v._ctx = None
@@ -97,14 +97,14 @@ def make_op(data: Any, inputs: tuple[Value, ...], op: str, backward: Backward, c
         for x in inputs:
             if x.requires_grad:
                 out.requires_grad = True
-                out._prev = inputs
+                _set_inputs(out, inputs)
                 out._backward = backward
                 out._ctx = ctx
                 if mode.anomaly:
                     autograd.check_forward(out)
                 return out
     out.requires_grad = False  # constants in, or no_grad(): nothing to record
-    out._prev = ()
+    out._a = out._b = None
     out._backward = None
     out._ctx = None
     if mode.anomaly:
@@ -113,6 +113,36 @@ def make_op(data: Any, inputs: tuple[Value, ...], op: str, backward: Backward, c
 
 
 _new = object.__new__
+
+# A node's inputs live in two slots rather than in a tuple: one GC-tracked
+# object per node instead of two, which halves the time Python's cyclic
+# collector spends scanning a large live graph (it never finds garbage in it,
+# but it scans it all the same). _a is the first input (None for a leaf), _b
+# the second (None for unary ops); an op with three or more inputs keeps
+# their tuple in _a and the marker MANY (defined in autograd.py) in _b.
+
+
+def _set_inputs(node: Value, inputs: tuple[Value, ...]) -> None:
+    n = len(inputs)
+    if n == 1:
+        node._a, node._b = inputs[0], None
+    elif n == 0:
+        node._a = node._b = None
+    elif n == 2:
+        node._a, node._b = inputs
+    else:
+        node._a, node._b = inputs, MANY
+
+
+def inputs_of(node: Value) -> tuple[Value, ...]:
+    """The inputs of the op that made ``node``, in argument order (``()`` for a leaf)."""
+    a = node._a
+    if a is None:
+        return ()
+    b = node._b
+    if b is None:
+        return (a,)
+    return a if b is MANY else (a, b)
 
 
 def _no_backward(g, out, ctx, *inputs):
@@ -235,7 +265,7 @@ class Value(TensorOps):
            [ 9., 13.]])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_prev", "_op", "_backward", "_ctx", "_scope")
+    __slots__ = ("data", "grad", "requires_grad", "label", "_a", "_b", "_op", "_backward", "_ctx", "_scope")
     __array_ufunc__ = None  # make `ndarray * Value` call Value.__rmul__, not NumPy
 
     data: Any
@@ -262,12 +292,12 @@ class Value(TensorOps):
         self.grad = 0.0 if self.data.__class__ is float else None
         self.requires_grad = bool(requires_grad)
         self.label = label
-        self._prev = tuple(_children)  # inputs of the op that made this node
+        _set_inputs(self, tuple(_children))  # the inputs of the op that made this node
         self._op = _op  # that op's name, for errors and drawings
         # gradient rule: rule(g, out, ctx, *inputs). A Value built by hand from
         # children (micrograd's Value(x, (a, b), "+")) has no rule: it passes
         # no gradient on.
-        self._backward = _no_backward if self._prev else None
+        self._backward = _no_backward if _children else None
         self._ctx = None  # the op's non-Value arguments (axis, shape, ...)
         self._scope = _Mode.scope  # names of the modules running when it was made
 
@@ -295,7 +325,7 @@ class Value(TensorOps):
     @property
     def is_leaf(self) -> bool:
         """True for Values made by the user rather than by an op."""
-        return not self._prev
+        return self._a is None
 
     @property
     def op(self) -> str:
@@ -305,7 +335,12 @@ class Value(TensorOps):
     @property
     def parents(self) -> tuple[Value, ...]:
         """The Values this one was computed from, in argument order."""
-        return self._prev
+        return inputs_of(self)
+
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        """micrograd's name for ``parents``."""
+        return inputs_of(self)
 
     @property
     def op_args(self) -> Any:
@@ -339,7 +374,7 @@ class Value(TensorOps):
 
     def requires_grad_(self, flag: bool = True) -> Value:
         """Set ``requires_grad`` in place (leaves only) and return self."""
-        if self._prev and not flag:
+        if self._a is not None and not flag:
             raise BackwardError("requires_grad_: only leaves can stop requiring grad; use .detach()")
         self.requires_grad = flag
         return self
