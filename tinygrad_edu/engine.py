@@ -97,7 +97,12 @@ def make_op(data: Any, inputs: tuple[Value, ...], op: str, backward: Backward, c
         for x in inputs:
             if x.requires_grad:
                 out.requires_grad = True
-                _set_inputs(out, inputs)
+                if len(inputs) == 2:  # _set_inputs, inlined: this is the hottest path of the engine
+                    out._a, out._b = inputs
+                elif len(inputs) == 1:
+                    out._a, out._b = inputs[0], None
+                else:
+                    out._a, out._b = inputs, MANY
                 out._backward = backward
                 out._ctx = ctx
                 if mode.anomaly:
