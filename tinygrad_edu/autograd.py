@@ -181,13 +181,24 @@ def _check_backward(node: Any, parent: Any, grad: Any) -> None:
         )
 
 
-def _count_consumers(root: Any) -> dict[Any, int]:
-    """For every node below ``root`` that needs a gradient: how many ops use it.
+class _Pass:
+    """The token of one backward pass (see ``_count_consumers``)."""
+
+    __slots__ = ()
+
+
+def _count_consumers(root: Any, seed: Any = None) -> _Pass:
+    """Prepare a backward pass: each node below ``root`` that needs a gradient learns how many ops use it.
 
     One iterative pass over the graph (explicit stack, no recursion). A node
-    is explored the first time it is seen; later sightings only count.
+    is explored the first time it is seen; later sightings only count. The
+    bookkeeping lives in three slots of each node rather than in
+    dictionaries (a slot costs a third of a dict lookup): ``_pass`` holds the
+    token of the pass that last reached it, ``_n`` its uses still to be
+    back-propagated, and ``_g`` the gradient gathered so far. Returns the token.
     """
-    consumers: dict[Any, int] = {}
+    token = _Pass()
+    root._pass, root._n, root._g = token, 0, seed
     stack = [root]
     while stack:
         node = stack.pop()
@@ -197,13 +208,12 @@ def _count_consumers(root: Any) -> dict[Any, int]:
         b = node._b
         for parent in (a,) if b is None else a if b is MANY else (a, b):
             if parent.requires_grad:
-                n = consumers.get(parent)
-                if n is None:
-                    consumers[parent] = 1
-                    stack.append(parent)
+                if parent._pass is token:
+                    parent._n += 1
                 else:
-                    consumers[parent] = n + 1
-    return consumers
+                    parent._pass, parent._n, parent._g = token, 1, None
+                    stack.append(parent)
+    return token
 
 
 def toposort(root: Any) -> list[Any]:
@@ -213,7 +223,7 @@ def toposort(root: Any) -> list[Any]:
     that consumes it has been emitted; reversed, that is a topological order.
     ``backprop`` walks the graph in exactly this order.
     """
-    consumers = _count_consumers(root)
+    _count_consumers(root)
     order = []
     ready = [root]
     while ready:
@@ -221,9 +231,8 @@ def toposort(root: Any) -> list[Any]:
         order.append(node)
         for parent in node.parents:
             if parent.requires_grad:
-                n = consumers[parent] - 1
-                consumers[parent] = n
-                if n == 0:
+                parent._n -= 1
+                if parent._n == 0:
                     ready.append(parent)
     order.reverse()
     return order
@@ -301,15 +310,19 @@ def backprop(
     node's ``.grad`` is increased by its gradient (micrograd and PyTorch
     semantics: call ``zero_grad`` between steps). Returns the gradients of
     ``inputs`` (None where an input is not reached).
+
+    NOTE: the pass keeps its bookkeeping in the nodes themselves, so two
+    threads must not back-propagate through shared nodes at the same time
+    (accumulating into a shared ``.grad`` would race anyway).
     """
-    consumers = _count_consumers(root)
-    grads: dict[Any, Any] = {root: seed}
+    _count_consumers(root, seed)
     wanted = {x: None for x in inputs}
     anomaly = _Mode.anomaly
     ready = [root]
     while ready:
         node = ready.pop()
-        g = grads.pop(node, None)  # None: every path from the root gave it no gradient
+        g = node._g  # complete: every consumer has been visited (None: no path gave it a gradient)
+        node._g = None  # (the node keeps it in .grad, if at all)
         if g is not None:
             if accumulate:
                 old = node.grad
@@ -350,12 +363,11 @@ def backprop(
                         pg = fit_grad(pg, pd)  # broadcast, dtype or kind differ: sum/cast back
                 if anomaly:
                     _check_backward(node, parent, pg)
-                old = grads.get(parent)
-                grads[parent] = pg if old is None else old + pg
-            n = consumers[parent] - 1
-            if n:
-                consumers[parent] = n
-            else:
+                old = parent._g
+                parent._g = pg if old is None else old + pg
+            n = parent._n - 1
+            parent._n = n
+            if not n:
                 ready.append(parent)
     return [wanted[x] for x in inputs]
 

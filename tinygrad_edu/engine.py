@@ -71,7 +71,7 @@ def _constant(data: Any) -> Value:
     v.grad = 0.0 if data.__class__ is float else None
     v.requires_grad = False
     v.label = ""
-    v._a = v._b = None
+    v._a = v._b = v._pass = None
     v._op = ""
     v._backward = None
     v._ctx = None
@@ -91,6 +91,7 @@ def make_op(data: Any, inputs: tuple[Value, ...], op: str, backward: Backward, c
     out.grad = 0.0 if data.__class__ is float else None
     out.label = ""
     out._op = op
+    out._pass = None
     mode = _Mode
     out._scope = mode.scope
     if mode.grad:
@@ -270,7 +271,10 @@ class Value(TensorOps):
            [ 9., 13.]])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_a", "_b", "_op", "_backward", "_ctx", "_scope")
+    __slots__ = (
+        "data", "grad", "requires_grad", "label", "_a", "_b", "_op", "_backward", "_ctx", "_scope",
+        "_pass", "_n", "_g",  # backward's bookkeeping, see autograd._count_consumers
+    )
     __array_ufunc__ = None  # make `ndarray * Value` call Value.__rmul__, not NumPy
 
     data: Any
@@ -305,6 +309,7 @@ class Value(TensorOps):
         self._backward = _no_backward if _children else None
         self._ctx = None  # the op's non-Value arguments (axis, shape, ...)
         self._scope = _Mode.scope  # names of the modules running when it was made
+        self._pass = None  # the last backward pass that reached it (see autograd._count_consumers)
 
     # ---- introspection ---------------------------------------------------
     @property
