@@ -217,25 +217,34 @@ def draw_graph(
         for p in v.parents:
             if not p.parents and not p.scope and p not in home:
                 home[p] = v.scope
+    def merge_key(v: Value) -> tuple | None:
+        """Which merged node ``v`` goes into (None: drawn on its own)."""
+        scope = home.get(v, v.scope)
+        if depth is None or v is root:
+            return None
+        if depth > 0 and len(scope) > depth:
+            return ("module", scope[: depth + 1])  # everything inside this module
+        if depth == 0 and v.parents:
+            return ("ops", scope, v.op)  # no modules to merge: same ops in the same scope
+        if depth == 0 and scope:
+            return ("module", scope[:1])
+        return None
+
+    keys = {v: merge_key(v) for v in nodes}
+    counts = Counter(keys.values())
     for v in nodes:
         kind = _kind(v, root)
         scope = home.get(v, v.scope)
-        if depth is not None and len(scope) > depth and v is not root and (depth > 0 or not v.parents):
-            key = scope[: depth + 1]
+        key = keys[v]
+        if key is not None:
             if key not in merged:
                 merged[key] = f"m{len(merged)}"
-                count = sum(1 for u in nodes if home.get(u, u.scope)[: depth + 1] == key)
-                place(key[:-1], merged[key], label=f"<<B>{esc(_scope_name(key[-1]))}</B><BR/>{count} values merged>",
-                      shape="box3d", style="filled", fillcolor="#f2f0f7")
-            ids[v] = merged[key]
-            continue
-        if depth == 0 and v.parents and v is not root:  # no modules to merge: merge ops by kind per scope
-            key = ("op", scope, v.op)
-            if key not in merged:
-                merged[key] = f"m{len(merged)}"
-                count = sum(1 for u in nodes if u.parents and u.scope == scope and u.op == v.op and u is not root)
-                place(scope, merged[key], label=f"<{esc(v.op)} ×{count}>", shape="box3d", style="filled",
-                      fillcolor="#f2f0f7")
+                if key[0] == "module":
+                    label = f"<<B>{esc(_scope_name(key[1][-1]))}</B><BR/>{counts[key]} values merged>"
+                    place(key[1][:-1], merged[key], label=label, shape="box3d", style="filled", fillcolor="#f2f0f7")
+                else:
+                    place(scope, merged[key], label=f"<{esc(v.op)} ×{counts[key]}>", shape="box3d", style="filled",
+                          fillcolor="#f2f0f7")
             ids[v] = merged[key]
             continue
         node_id = f"v{len(ids)}"
