@@ -359,7 +359,9 @@ def backprop(
                     pd = parent.data
                     if pg.__class__ is float and pd.__class__ is float:
                         pass  # scalars: nothing to fit
-                    elif pg.__class__ is not np.ndarray or pg.shape != pd.shape or pg.dtype != pd.dtype:
+                    elif pg.__class__ is not np.ndarray or pg.shape != pd.shape or (
+                        pg.dtype is not pd.dtype and pg.dtype != pd.dtype  # (identity first: dtypes are shared)
+                    ):
                         pg = fit_grad(pg, pd)  # broadcast, dtype or kind differ: sum/cast back
                 if anomaly:
                     _check_backward(node, parent, pg)

@@ -60,6 +60,8 @@ def _lift(x: Any, op: str) -> Value:
     """Wrap a number or array taking part in an op as a constant (no gradient)."""
     if isinstance(x, Value):
         return x
+    if x.__class__ is np.ndarray and x.dtype.kind == "f":  # a data batch: the common case
+        return _constant(x)
     if isinstance(x, float | int):
         return _constant(float(x))
     return _constant(_as_data(x, op, copy=False))

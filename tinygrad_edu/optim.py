@@ -29,8 +29,13 @@ def _add_scaled(x: np.ndarray, g: np.ndarray, alpha: float, block: np.ndarray) -
     if not x.flags.c_contiguous:  # (a view made by the user): plain NumPy, with its temporary
         x += alpha * g
         return
+    n = x.size
+    if n <= _BLOCK:  # (most parameters: one block)
+        part = block[:n].reshape(x.shape)
+        np.multiply(g, alpha, out=part)
+        x += part
+        return
     xf, gf = x.reshape(-1), g.reshape(-1)  # xf is a view of x
-    n = xf.size
     for start in range(0, n, _BLOCK):
         stop = min(start + _BLOCK, n)
         part = block[: stop - start]

@@ -208,18 +208,17 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Value:
     if x.ndim == 1:
         loss = loss.reshape(())
     if reduction == "mean":  # fold the reduction into the fused op: one node for the whole loss
-        return make_op(loss.sum() / len(y), (x,), "cross_entropy", _cross_entropy_backward, (y, e, "mean"))
+        return make_op(loss.sum() / len(y), (x,), "cross_entropy", _cross_entropy_backward, (y, rows, e, "mean"))
     if reduction == "sum":
-        return make_op(loss.sum(), (x,), "cross_entropy", _cross_entropy_backward, (y, e, "sum"))
+        return make_op(loss.sum(), (x,), "cross_entropy", _cross_entropy_backward, (y, rows, e, "sum"))
     if reduction == "none":
-        return make_op(loss, (x,), "cross_entropy", _cross_entropy_backward, (y, e, "none"))
+        return make_op(loss, (x,), "cross_entropy", _cross_entropy_backward, (y, rows, e, "none"))
     raise ValueError(f"cross_entropy: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
 def _cross_entropy_backward(g, out, ctx, x):
     # d/dx_i [logsumexp(x_i) - x_i[y_i]] = softmax(x_i) - onehot(y_i); the mean divides by N
-    y, probs, reduction = ctx
-    rows = np.arange(len(y))
+    y, rows, probs, reduction = ctx
     scale = g / len(y) if reduction == "mean" else g
     if reduction == "none":
         scale = scale.reshape((-1, 1))
