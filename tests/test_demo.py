@@ -26,3 +26,16 @@ def test_demo_runs_and_writes_its_outputs(tmp_path, capsys) -> None:
         for kind in kinds:
             assert (tmp_path / f"graph_{name}.{kind}").stat().st_size > 1000
     assert str(tmp_path.resolve()) in out
+
+
+def test_console_script_is_installed(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "tinygrad-edu"
+    if not script.exists():
+        pytest.skip("package not installed in this environment (run from a source tree)")
+    done = subprocess.run([str(script), "graph", "neuron", "--format", "dot", "--out", str(tmp_path / "n.dot")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "digraph" in (tmp_path / "n.dot").read_text()
