@@ -89,8 +89,9 @@ def _class_indices(labels: Any, num_classes: int | None, op: str) -> np.ndarray:
         y = y.astype(np.int64)
     elif y.dtype.kind not in "iu":
         raise DataError(f"{op}: class indices must be integers, got dtype {y.dtype}")
-    if y.size and (y.min() < 0 or (num_classes is not None and y.max() >= num_classes)):
-        bad = int(y.min()) if y.min() < 0 else int(y.max())
+    low, high = (int(np.minimum.reduce(y, axis=None)), int(np.maximum.reduce(y, axis=None))) if y.size else (0, 0)
+    if low < 0 or (num_classes is not None and high >= num_classes):
+        bad = low if low < 0 else high
         limit = f"0..{num_classes - 1}" if num_classes is not None else "non-negative"
         raise DataError(f"{op}: label {bad} is out of range: {num_classes} classes allow labels {limit}")
     return y
@@ -199,16 +200,18 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Value:
     if x.ndim == 1:
         logits, y = logits[None, :], y[None]
     rows = np.arange(len(y))
-    e = logits - logits.max(axis=1, keepdims=True)  # shifted logits: e**e never overflows
+    # (ufunc reductions called directly: the ndarray methods add a Python layer, and this runs every step)
+    e = logits - np.maximum.reduce(logits, axis=1, keepdims=True)  # shifted logits: e**e never overflows
     picked = e[rows, y]
     np.exp(e, out=e)
-    total = e.sum(axis=1, keepdims=True)
+    total = np.add.reduce(e, axis=1, keepdims=True)
     loss = (np.log(total[:, 0]) - picked).astype(logits.dtype, copy=False)  # logsumexp(x_i) - x_i[y_i]
     e /= total  # the softmax, kept for the backward pass
     if x.ndim == 1:
         loss = loss.reshape(())
     if reduction == "mean":  # fold the reduction into the fused op: one node for the whole loss
-        return make_op(loss.sum() / len(y), (x,), "cross_entropy", _cross_entropy_backward, (y, rows, e, "mean"))
+        mean = np.add.reduce(loss, axis=None) / len(y)
+        return make_op(mean, (x,), "cross_entropy", _cross_entropy_backward, (y, rows, e, "mean"))
     if reduction == "sum":
         return make_op(loss.sum(), (x,), "cross_entropy", _cross_entropy_backward, (y, rows, e, "sum"))
     if reduction == "none":
