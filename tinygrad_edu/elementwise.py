@@ -1,0 +1,173 @@
+"""Elementwise functions of a Value: exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu, clip.
+
+``ElementwiseOps`` is a base class of ``engine.Value``; as there, each function
+is followed by its gradient rule ``rule(g, out, ctx, *inputs)``. On Python
+floats (micrograd-style scalars) the ``math`` module computes them, with
+NumPy's answers (inf, nan) where ``math`` would raise.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .engine import _sign, cos, make_op, raw, sin
+
+if TYPE_CHECKING:
+    from .engine import Value
+
+
+# Scalar helpers: math.* is far faster than NumPy on Python floats, but raises
+# where NumPy returns inf/nan; these give NumPy's answers.
+def _fexp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _flog(x: float) -> float:
+    return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+
+
+def _fsigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # x < 0, so this never overflows
+    return e / (1.0 + e)
+
+
+class ElementwiseOps:
+    """Elementwise functions, mixed into ``Value``."""
+
+    __slots__ = ()
+
+    def exp(self: Value) -> Value:
+        """e**x elementwise."""
+        x = self.data
+        out = _fexp(x) if x.__class__ is float else np.exp(x)
+        return make_op(out, (self,), "exp", ElementwiseOps._exp_backward)
+
+    @staticmethod
+    def _exp_backward(g, out, ctx, a):
+        # d(e**a)/da = e**a = out
+        return (g * out,)
+
+    def log(self: Value) -> Value:
+        """Natural logarithm elementwise (-inf at 0, nan below)."""
+        x = self.data
+        if x.__class__ is float:
+            out = _flog(x)
+        else:
+            out = np.log(x)
+        return make_op(out, (self,), "log", ElementwiseOps._log_backward)
+
+    @staticmethod
+    def _log_backward(g, out, ctx, a):
+        # d(log a)/da = 1/a
+        return (g / a,)
+
+    def sqrt(self: Value) -> Value:
+        """Square root elementwise (nan below 0)."""
+        x = self.data
+        if x.__class__ is float:
+            out = math.sqrt(x) if x >= 0 else math.nan
+        else:
+            out = np.sqrt(x)
+        return make_op(out, (self,), "sqrt", ElementwiseOps._sqrt_backward)
+
+    @staticmethod
+    def _sqrt_backward(g, out, ctx, a):
+        # d(sqrt a)/da = 1 / (2 sqrt a) = 1 / (2 out)
+        return (g / (out * 2.0),)
+
+    def abs(self: Value) -> Value:
+        """|x| elementwise."""
+        x = self.data
+        out = abs(x) if x.__class__ is float else np.abs(x)
+        return make_op(out, (self,), "abs", ElementwiseOps._abs_backward)
+
+    __abs__ = abs
+
+    @staticmethod
+    def _abs_backward(g, out, ctx, a):
+        # d|a|/da = sign(a)   NOTE: 0 at a == 0 (a subgradient), as in PyTorch
+        return (g * _sign(a),)
+
+    def sin(self: Value) -> Value:
+        """Sine elementwise."""
+        x = self.data
+        out = math.sin(x) if x.__class__ is float else np.sin(x)
+        return make_op(out, (self,), "sin", ElementwiseOps._sin_backward)
+
+    @staticmethod
+    def _sin_backward(g, out, ctx, a):
+        # d(sin a)/da = cos a
+        return (g * cos(a),)
+
+    def cos(self: Value) -> Value:
+        """Cosine elementwise."""
+        x = self.data
+        out = math.cos(x) if x.__class__ is float else np.cos(x)
+        return make_op(out, (self,), "cos", ElementwiseOps._cos_backward)
+
+    @staticmethod
+    def _cos_backward(g, out, ctx, a):
+        # d(cos a)/da = -sin a
+        return (-g * sin(a),)
+
+    def tanh(self: Value) -> Value:
+        """Hyperbolic tangent elementwise (finite everywhere, tanh(1000) = 1)."""
+        x = self.data
+        out = math.tanh(x) if x.__class__ is float else np.tanh(x)
+        return make_op(out, (self,), "tanh", ElementwiseOps._tanh_backward)
+
+    @staticmethod
+    def _tanh_backward(g, out, ctx, a):
+        # d(tanh a)/da = 1 - tanh(a)**2 = 1 - out**2
+        return (g * (1.0 - out * out),)
+
+    def sigmoid(self: Value) -> Value:
+        """1 / (1 + e**-x), computed so that it never overflows."""
+        x = self.data
+        if x.__class__ is float:
+            out = _fsigmoid(x)
+        else:
+            e = np.exp(-np.abs(x))  # in (0, 1]: no overflow for any x
+            out = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+        return make_op(out, (self,), "sigmoid", ElementwiseOps._sigmoid_backward)
+
+    @staticmethod
+    def _sigmoid_backward(g, out, ctx, a):
+        # d(sigma(a))/da = sigma(a) (1 - sigma(a)) = out (1 - out)
+        return (g * (out * (1.0 - out)),)
+
+    def relu(self: Value) -> Value:
+        """max(0, x) elementwise."""
+        x = self.data
+        out = (x if x > 0 else 0.0) if x.__class__ is float else np.maximum(x, 0)
+        return make_op(out, (self,), "ReLU", ElementwiseOps._relu_backward)
+
+    @staticmethod
+    def _relu_backward(g, out, ctx, a):
+        # d(max(0, a))/da = 1 if a > 0 else 0   NOTE: 0 at a == 0, as in PyTorch
+        return (g * (raw(a) > 0),)
+
+    def clip(self: Value, lo: float | None = None, hi: float | None = None) -> Value:
+        """Limit values to [lo, hi]; the gradient is 0 where a limit bites."""
+        x = self.data
+        if x.__class__ is float:
+            out = min(max(x, -math.inf if lo is None else lo), math.inf if hi is None else hi)
+        else:
+            out = np.clip(x, lo, hi)
+        return make_op(out, (self,), "clip", ElementwiseOps._clip_backward, (lo, hi))
+
+    @staticmethod
+    def _clip_backward(g, out, ctx, a):
+        # d clip(a, lo, hi)/da = 1 inside [lo, hi], 0 outside
+        lo, hi = ctx
+        x = raw(a)
+        inside = (x >= (-math.inf if lo is None else lo)) & (x <= (math.inf if hi is None else hi))
+        return (g * inside,)
