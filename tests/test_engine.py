@@ -191,6 +191,12 @@ def test_numerics_stay_finite_at_extremes() -> None:
         (lambda: Value(np.ones(3))[5], tg.GraphIndexError, ["getitem", "(3,)"]),
         (lambda: tg.concatenate([np.ones((2, 2)), np.ones((3, 3))]), tg.ShapeError, ["concatenate", "(2, 2)"]),
         (lambda: Value(np.ones(2)).backward(np.ones(3)), tg.BackwardError, ["gradient", "(3,)", "(2,)"]),
+        (lambda: Value(np.ones(3)).swapaxes(0, 5), tg.ShapeError, ["swapaxes", "axis 5", "(3,)"]),
+        (lambda: Value(np.ones(3)).sum(axis=1.5), tg.ShapeError, ["sum", "1.5"]),
+        (lambda: Value(np.ones((2, 3))).max(axis=(0, 0)), tg.ShapeError, ["max", "twice"]),
+        (lambda: Value(np.ones(3)).clip("a", 2), tg.DataError, ["clip", "'a'"]),
+        (lambda: Value(np.ones(3)) + "a", tg.DataError, ["add", "numeric"]),
+        (lambda: Value([[1, 2], [3]]), tg.DataError, ["Value"]),
     ],
 )
 def test_misuse_gets_a_clear_error(make, error, words) -> None:

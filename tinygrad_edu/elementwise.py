@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .engine import _sign, cos, make_op, raw, sin
+from .errors import DataError
 
 if TYPE_CHECKING:
     from .engine import Value
@@ -157,6 +158,9 @@ class ElementwiseOps:
 
     def clip(self: Value, lo: float | None = None, hi: float | None = None) -> Value:
         """Limit values to [lo, hi]; the gradient is 0 where a limit bites."""
+        for bound in (lo, hi):
+            if bound is not None and not isinstance(bound, float | int):
+                raise DataError(f"clip: limits must be numbers or None, got {bound!r}")
         x = self.data
         if x.__class__ is float:
             out = min(max(x, -math.inf if lo is None else lo), math.inf if hi is None else hi)

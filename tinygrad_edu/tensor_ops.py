@@ -70,6 +70,8 @@ class TensorOps:
         if axis is None:
             return None
         single = isinstance(axis, int | np.integer)
+        if not single and not (isinstance(axis, tuple | list) and all(isinstance(a, int | np.integer) for a in axis)):
+            raise ShapeError(f"{op}: axis must be None, an int or a tuple of ints, got {axis!r}")
         axes = (axis,) if single else tuple(axis)
         nd = self.ndim
         for a in axes:
@@ -77,6 +79,8 @@ class TensorOps:
                 raise ShapeError(
                     f"{op}: axis {a} is out of range for a Value of shape {fmt_shape(self.shape)} ({nd} axes)"
                 )
+        if len({a % nd for a in axes}) != len(axes):
+            raise ShapeError(f"{op}: axis {axis} names the same axis twice")
         return int(axes[0]) if single else tuple(int(a) for a in axes)
 
     # ---- reductions ----------------------------------------------------------
@@ -153,7 +157,7 @@ class TensorOps:
         x = np.asarray(self.data)
         try:
             out = x.reshape(shape)
-        except ValueError:
+        except (ValueError, TypeError):
             raise ShapeError(
                 f"reshape: cannot reshape a Value of shape {fmt_shape(x.shape)} ({x.size} elements) into {shape}"
             ) from None
@@ -192,6 +196,7 @@ class TensorOps:
 
     def swapaxes(self: Value, axis1: int, axis2: int) -> Value:
         """Exchange two axes."""
+        self._check_axis((axis1,) if axis1 == axis2 else (axis1, axis2), "swapaxes")
         axes = list(range(self.ndim))
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
         return self.transpose(axes)
