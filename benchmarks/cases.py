@@ -24,7 +24,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import Value, nn
 from tinygrad_edu.nn import functional as F
 
-from .numpy_mlp import NumpyMLP
+from .numpy_mlp import NumpyMLP, plain_numpy_step
 
 Row = dict
 
@@ -154,9 +154,14 @@ def tensor_mlp(quick: bool) -> list[Row]:
     state = net.state_dict()
     ref = NumpyMLP(state["0.weight"], state["0.bias"], state["2.weight"], state["2.bias"], len(y))
     opt = tg.optim.SGD(net.parameters(), lr=0.01)
-    steps = [lambda: _our_step(net, opt, x, y), lambda: ref.step(x, y, 0.01)]
-    names = ["tinygrad_edu", "hand-written NumPy"]
-    notes = ["", ""]
+    plain = [state[k].copy() for k in ("0.weight", "0.bias", "2.weight", "2.bias")]
+    steps = [
+        lambda: _our_step(net, opt, x, y),
+        lambda: ref.step(x, y, 0.01),
+        lambda: plain_numpy_step(plain, x, y, 0.01),
+    ]
+    names = ["tinygrad_edu", "hand-written NumPy", "reference: NumPy written plainly"]
+    notes = ["", "preallocated buffers, in place", "fresh arrays for every result"]
     torch = _import("torch")
     if torch is not None:
         torch.set_num_threads(os.cpu_count() or 1)
