@@ -176,6 +176,9 @@ def test_numerics_stay_finite_at_extremes() -> None:
     t.tanh().backward()
     assert t.tanh().data == 1.0 and t.grad == 0.0
     assert Value(np.array([1e308, 1e308])).logsumexp().data == pytest.approx(1e308 + math.log(2))
+    zero_d = Value(np.array(2.0))
+    zero_d.logsumexp().backward()
+    assert zero_d.grad == 1.0  # a 0-d input: logsumexp is the identity
 
 
 @pytest.mark.parametrize(

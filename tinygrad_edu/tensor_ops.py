@@ -22,11 +22,16 @@ if TYPE_CHECKING:
 Axis = int | tuple[int, ...] | None
 
 
+def _reduced_axes(ndim: int, axis: Axis) -> set[int]:
+    """The (non-negative) axes a reduction over ``axis`` removes."""
+    if axis is None:
+        return set(range(ndim))
+    return {a % ndim for a in ((axis,) if isinstance(axis, int) else axis)}
+
+
 def _keepdims_shape(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
     """The shape of a reduction over ``axis`` with keepdims=True."""
-    if axis is None:
-        return (1,) * len(shape)
-    axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+    axes = _reduced_axes(len(shape), axis)
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
@@ -128,12 +133,13 @@ class TensorOps:
         """log(sum(exp(x))) over ``axis``, computed stably as m + log(sum(exp(x - m))), m = max."""
         axis = self._check_axis(axis, "logsumexp")
         x = np.asarray(self.data)
-        m = x.max(axis=axis, keepdims=True)
+        m = np.asarray(x.max(axis=axis, keepdims=True))  # (an array even for a 0-d x)
         m[~np.isfinite(m)] = 0.0  # rows of -inf give -inf, not nan
         out = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
         kd_shape = out.shape
         if not keepdims:
-            out = out.reshape(x.sum(axis=axis).shape) if x.ndim else out.reshape(())
+            reduced = _reduced_axes(x.ndim, axis)
+            out = out.reshape(tuple(n for i, n in enumerate(x.shape) if i not in reduced))
         return make_op(out, (self,), "logsumexp", TensorOps._logsumexp_backward, kd_shape)
 
     @staticmethod
