@@ -141,6 +141,16 @@ def _mlp_data(batch: int = 128):
 
 
 def _our_step(net, opt, x, y):
+    # PyTorch's tutorial order, used for every engine here: forward, backward, step, zero_grad. The
+    # gradients are dropped at the end of the step, as the NumPy references' temporaries are.
+    loss = F.cross_entropy(net(x), y)
+    loss.backward()
+    opt.step()
+    opt.zero_grad()
+
+
+def _our_step_zero_first(net, opt, x, y):
+    # micrograd's order: zero_grad between forward and backward (last step's gradients live through the forward)
     loss = F.cross_entropy(net(x), y)
     opt.zero_grad()
     loss.backward()
@@ -157,11 +167,14 @@ def tensor_mlp(quick: bool) -> list[Row]:
     plain = [state[k].copy() for k in ("0.weight", "0.bias", "2.weight", "2.bias")]
     steps = [
         lambda: _our_step(net, opt, x, y),
+        lambda: _our_step_zero_first(net, opt, x, y),
         lambda: ref.step(x, y, 0.01),
         lambda: plain_numpy_step(plain, x, y, 0.01),
     ]
-    names = ["tinygrad_edu", "hand-written NumPy", "reference: NumPy written plainly"]
-    notes = ["", "preallocated buffers, in place", "fresh arrays for every result"]
+    names = ["tinygrad_edu", "reference: tinygrad_edu, zero_grad before backward", "hand-written NumPy",
+             "reference: NumPy written plainly"]
+    notes = ["forward, backward, step, zero_grad", "forward, zero_grad, backward, step",
+             "preallocated buffers, in place", "fresh arrays for every result"]
     torch = _import("torch")
     if torch is not None:
         torch.set_num_threads(os.cpu_count() or 1)
@@ -172,9 +185,9 @@ def tensor_mlp(quick: bool) -> list[Row]:
 
     def torch_step():
         loss = torch.nn.functional.cross_entropy(tnet(tx), ty)
-        topt.zero_grad()
         loss.backward()
         topt.step()
+        topt.zero_grad()
 
     # tinygrad_edu and NumPy share one BLAS: timed in turn. PyTorch's OpenMP threads keep spinning after each
     # call and would slow the BLAS threads next to them, so it is timed on its own, after.

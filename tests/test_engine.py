@@ -93,6 +93,22 @@ def test_gradients_accumulate_across_backward_calls() -> None:
     assert w.grad is None
 
 
+
+@pytest.mark.parametrize("failure", [ValueError, KeyboardInterrupt])
+def test_a_backward_that_raises_leaves_the_graph_ready_for_the_next(failure) -> None:
+    def broken_rule(g, out, ctx, a):
+        raise failure("rule failed")
+
+    a = Value(2.0)
+    b = a * a  # shared by both graphs below
+    c = b * 3 + b  # b has two consumers; the pass stops before reaching it
+    bad = tg.make_op(c.data, (c,), "broken", broken_rule)
+    with pytest.raises(failure):
+        bad.backward()
+    assert b.grad == 0.0 and a.grad == 0.0  # nothing reached them
+    c.backward()  # counts start from scratch: exact gradients
+    assert b.grad == 4.0 and a.grad == 16.0
+
 def test_repeated_indices_accumulate() -> None:
     x = Value(np.arange(4.0))
     x[np.array([1, 1, 1, 3])].sum().backward()

@@ -181,24 +181,19 @@ def _check_backward(node: Any, parent: Any, grad: Any) -> None:
         )
 
 
-class _Pass:
-    """The token of one backward pass (see ``_count_consumers``)."""
-
-    __slots__ = ()
-
-
-def _count_consumers(root: Any, seed: Any = None) -> _Pass:
+def _count_consumers(root: Any, seed: Any = None) -> None:
     """Prepare a backward pass: each node below ``root`` that needs a gradient learns how many ops use it.
 
     One iterative pass over the graph (explicit stack, no recursion). A node
     is explored the first time it is seen; later sightings only count. The
-    bookkeeping lives in three slots of each node rather than in
-    dictionaries (a slot costs a third of a dict lookup): ``_pass`` holds the
-    token of the pass that last reached it, ``_n`` its uses still to be
-    back-propagated, and ``_g`` the gradient gathered so far. Returns the token.
+    bookkeeping lives in two slots of each node rather than in dictionaries
+    (a slot costs a third of a dict lookup): ``_n`` holds its uses still to
+    be back-propagated and ``_g`` the gradient gathered so far. Between
+    passes every node has ``_n == 0`` (a finished pass counts each node back
+    down to 0, and ``_reset`` cleans up after a pass that raised), so a 0
+    here means "not seen yet in this pass".
     """
-    token = _Pass()
-    root._pass, root._n, root._g = token, 0, seed
+    root._n, root._g = 0, seed
     stack = [root]
     while stack:
         node = stack.pop()
@@ -208,12 +203,24 @@ def _count_consumers(root: Any, seed: Any = None) -> _Pass:
         b = node._b
         for parent in (a,) if b is None else a if b is MANY else (a, b):
             if parent.requires_grad:
-                if parent._pass is token:
+                if parent._n:
                     parent._n += 1
                 else:
-                    parent._pass, parent._n, parent._g = token, 1, None
+                    parent._n, parent._g = 1, None
                     stack.append(parent)
-    return token
+
+
+def _reset(root: Any) -> None:
+    """Clear the bookkeeping of a pass that stopped half-way (an error, Ctrl-C), so the next one starts clean."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        node._n, node._g = 0, None
+        for parent in node.parents:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
 
 
 def toposort(root: Any) -> list[Any]:
@@ -223,17 +230,21 @@ def toposort(root: Any) -> list[Any]:
     that consumes it has been emitted; reversed, that is a topological order.
     ``backprop`` walks the graph in exactly this order.
     """
-    _count_consumers(root)
     order = []
-    ready = [root]
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for parent in node.parents:
-            if parent.requires_grad:
-                parent._n -= 1
-                if parent._n == 0:
-                    ready.append(parent)
+    try:
+        _count_consumers(root)
+        ready = [root]
+        while ready:
+            node = ready.pop()
+            order.append(node)
+            for parent in node.parents:
+                if parent.requires_grad:
+                    parent._n -= 1
+                    if parent._n == 0:
+                        ready.append(parent)
+    except BaseException:
+        _reset(root)
+        raise
     order.reverse()
     return order
 
@@ -315,6 +326,14 @@ def backprop(
     threads must not back-propagate through shared nodes at the same time
     (accumulating into a shared ``.grad`` would race anyway).
     """
+    try:
+        return _backprop(root, seed, create_graph, accumulate, inputs)
+    except BaseException:  # a rule or an anomaly check raised, or Ctrl-C: leave no half-counted nodes behind
+        _reset(root)
+        raise
+
+
+def _backprop(root: Any, seed: Any, create_graph: bool, accumulate: bool, inputs: Sequence[Any]) -> list[Any]:
     _count_consumers(root, seed)
     wanted = {x: None for x in inputs}
     anomaly = _Mode.anomaly
@@ -344,6 +363,8 @@ def backprop(
                     parent_grads = node._backward(g, node.data, node._ctx, a.data)
                 elif b is not MANY:
                     parent_grads = node._backward(g, node.data, node._ctx, a.data, b.data)
+                elif len(a) == 3:  # (Linear with a bias: the common case of three inputs)
+                    parent_grads = node._backward(g, node.data, node._ctx, a[0].data, a[1].data, a[2].data)
                 else:
                     parent_grads = node._backward(g, node.data, node._ctx, *[p.data for p in a])
             except ZeroDivisionError:  # a rule divided Python floats by 0: redo it with IEEE semantics
@@ -380,8 +401,8 @@ def default_seed(root: Any, gradient: Any, make_value: Callable[[Any], Any] | No
     if gradient is None:
         if data.__class__ is float:
             seed: Any = 1.0
-        elif np.size(data) == 1:
-            seed = np.ones_like(data)
+        elif data.size == 1:
+            seed = np.array(1, data.dtype) if data.ndim == 0 else np.ones(data.shape, data.dtype)
         else:
             raise BackwardError(
                 f"backward: the output has shape {fmt_shape(np.shape(data))}; backward() "

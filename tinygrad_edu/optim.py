@@ -37,10 +37,10 @@ def _add_scaled(x: np.ndarray, g: np.ndarray, alpha: float, block: np.ndarray) -
         return
     xf, gf = x.reshape(-1), g.reshape(-1)  # xf is a view of x
     for start in range(0, n, _BLOCK):
-        stop = min(start + _BLOCK, n)
-        part = block[: stop - start]
-        np.multiply(gf[start:stop], alpha, out=part)
-        xf[start:stop] += part
+        xs = xf[start : start + _BLOCK]  # (the last block may be shorter)
+        part = block[: len(xs)]
+        np.multiply(gf[start : start + _BLOCK], alpha, out=part)
+        np.add(xs, part, out=xs)
 
 
 class Optimizer:
@@ -133,6 +133,9 @@ class SGD(Optimizer):
         return x - self.lr * d
 
     def _update_array(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
+        if not (self.momentum or self.weight_decay):  # plain SGD, the common case: straight to the update
+            _add_scaled(x, g, -self.lr, self._block(state, x))  # x -= lr * g
+            return
         d = self._with_weight_decay(x, g, state)
         if self.momentum:
             buf = state.get("buf")

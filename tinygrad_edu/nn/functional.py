@@ -89,11 +89,16 @@ def _class_indices(labels: Any, num_classes: int | None, op: str) -> np.ndarray:
         y = y.astype(np.int64)
     elif y.dtype.kind not in "iu":
         raise DataError(f"{op}: class indices must be integers, got dtype {y.dtype}")
-    low, high = (int(np.minimum.reduce(y, axis=None)), int(np.maximum.reduce(y, axis=None))) if y.size else (0, 0)
-    if low < 0 or (num_classes is not None and high >= num_classes):
-        bad = low if low < 0 else high
-        limit = f"0..{num_classes - 1}" if num_classes is not None else "non-negative"
-        raise DataError(f"{op}: label {bad} is out of range: {num_classes} classes allow labels {limit}")
+    if y.size:
+        # One pass over the labels: viewed as unsigned, a negative label becomes >= 2**(bits-1),
+        # so a single maximum catches labels below 0 and labels >= num_classes alike.
+        signed = y.dtype.kind == "i"
+        high = int(np.maximum.reduce(y.view(y.dtype.str.replace("i", "u")) if signed else y, axis=None))
+        negative = signed and high >> (8 * y.itemsize - 1)
+        if negative or (num_classes is not None and high >= num_classes):
+            bad = int(np.minimum.reduce(y, axis=None)) if negative else high
+            limit = f"0..{num_classes - 1}" if num_classes is not None else "non-negative"
+            raise DataError(f"{op}: label {bad} is out of range: {num_classes} classes allow labels {limit}")
     return y
 
 
@@ -106,13 +111,13 @@ def linear(x: Any, weight: Value, bias: Value | None = None) -> Value:
     here dW = g^T x comes out contiguous, and the bias needs no extra node.
     """
     x = _value(x, "linear")
-    w = weight.data
-    if x.ndim == 0 or x.shape[-1] != w.shape[1]:
+    xd, w = x.data, weight.data
+    if xd.__class__ is float or xd.ndim == 0 or xd.shape[-1] != w.shape[1]:
         raise ShapeError(
             f"linear: input of shape {fmt_shape(x.shape)} does not fit weight of shape {fmt_shape(w.shape)}: "
             f"the input's last axis must have {w.shape[1]} features"
         )
-    out = x.data @ w.T
+    out = xd @ w.T
     if bias is None:
         return make_op(out, (x, weight), "linear", _linear_backward, x.requires_grad)
     out += bias.data
@@ -121,8 +126,7 @@ def linear(x: Any, weight: Value, bias: Value | None = None) -> Value:
 
 def _linear_backward(g, out, need_x, x, w, b=None):
     # y = x W^T + b:  dy/dx = W,  dy/dW = g^T x,  dy/db = sum of g over the batch
-    g2 = g.reshape((-1, g.shape[-1]))
-    x2 = x.reshape((-1, x.shape[-1]))
+    g2, x2 = (g, x) if g.ndim == 2 else (g.reshape((-1, g.shape[-1])), x.reshape((-1, x.shape[-1])))  # batch axes
     gx = g @ w if need_x else None
     gw = g2.T @ x2
     if b is None:
@@ -183,40 +187,40 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Value:
     targets: loss_i = -sum_c t_ic log_softmax(x_i)_c.
     """
     x = _value(input, "cross_entropy")
-    if x.ndim not in (1, 2):
-        raise ShapeError(f"cross_entropy: logits must have shape (N, C) or (C,), got {fmt_shape(x.shape)}")
+    logits = x.data
+    shape = np.shape(logits)
+    if len(shape) not in (1, 2):
+        raise ShapeError(f"cross_entropy: logits must have shape (N, C) or (C,), got {fmt_shape(shape)}")
     t = np.asarray(raw(target))
-    n_classes = x.shape[-1]
-    if t.shape == x.shape and t.dtype.kind == "f":  # probabilities / one-hot rows
+    if t.shape == shape and t.dtype.kind == "f":  # probabilities / one-hot rows
         return _reduce(-(x.log_softmax(axis=-1) * t).sum(axis=-1), reduction, "cross_entropy")
-    if t.shape != x.shape[:-1]:
+    if t.shape != shape[:-1]:
         raise ShapeError(
-            f"cross_entropy: logits of shape {fmt_shape(x.shape)} need class indices of shape "
-            f"{fmt_shape(x.shape[:-1])} or probabilities of shape {fmt_shape(x.shape)}, got target of shape "
+            f"cross_entropy: logits of shape {fmt_shape(shape)} need class indices of shape "
+            f"{fmt_shape(shape[:-1])} or probabilities of shape {fmt_shape(shape)}, got target of shape "
             f"{fmt_shape(t.shape)}"
         )
-    y = _class_indices(t, n_classes, "cross_entropy")
-    logits = np.asarray(x.data)
-    if x.ndim == 1:
-        logits, y = logits[None, :], y[None]
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"cross_entropy: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    y = _class_indices(t, shape[-1], "cross_entropy")
+    if len(shape) == 1:
+        logits, y = np.asarray(logits)[None, :], y[None]
     rows = np.arange(len(y))
     # (ufunc reductions called directly: the ndarray methods add a Python layer, and this runs every step)
     e = logits - np.maximum.reduce(logits, axis=1, keepdims=True)  # shifted logits: e**e never overflows
-    picked = e[rows, y]
+    picked = e[rows, y]  # x_i[y_i], shifted the same way
     np.exp(e, out=e)
     total = np.add.reduce(e, axis=1, keepdims=True)
-    loss = (np.log(total[:, 0]) - picked).astype(logits.dtype, copy=False)  # logsumexp(x_i) - x_i[y_i]
     e /= total  # the softmax, kept for the backward pass
-    if x.ndim == 1:
+    loss = np.log(total[:, 0])  # logsumexp(x_i), shifted ...
+    loss -= picked  # ... minus x_i[y_i]: loss_i
+    if reduction == "mean":  # folded into the fused op: one node for the whole loss
+        loss = np.add.reduce(loss) / len(y)
+    elif reduction == "sum":
+        loss = np.add.reduce(loss)
+    elif len(shape) == 1:
         loss = loss.reshape(())
-    if reduction == "mean":  # fold the reduction into the fused op: one node for the whole loss
-        mean = np.add.reduce(loss, axis=None) / len(y)
-        return make_op(mean, (x,), "cross_entropy", _cross_entropy_backward, (y, rows, e, "mean"))
-    if reduction == "sum":
-        return make_op(loss.sum(), (x,), "cross_entropy", _cross_entropy_backward, (y, rows, e, "sum"))
-    if reduction == "none":
-        return make_op(loss, (x,), "cross_entropy", _cross_entropy_backward, (y, rows, e, "none"))
-    raise ValueError(f"cross_entropy: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    return make_op(loss, (x,), "cross_entropy", _cross_entropy_backward, (y, rows, e, reduction))
 
 
 def _cross_entropy_backward(g, out, ctx, x):
@@ -231,7 +235,6 @@ def _cross_entropy_backward(g, out, ctx, x):
         onehot[rows, y] = 1
         grad = (exp(x2 - x2.logsumexp(axis=1, keepdims=True)) - onehot) * scale
     else:
-        grad = probs.copy()  # (copied: a second backward through the same graph needs probs again)
-        grad[rows, y] -= 1
-        grad *= scale
+        grad = probs * scale  # a new array: a second backward through the same graph needs probs again
+        grad[rows, y] -= scale if reduction != "none" else scale[:, 0]
     return (grad.reshape(x.shape),)
