@@ -141,8 +141,7 @@ def _mlp_data(batch: int = 128):
 
 
 def _our_step(net, opt, x, y):
-    # PyTorch's tutorial order, used for every engine here: forward, backward, step, zero_grad. The
-    # gradients are dropped at the end of the step, as the NumPy references' temporaries are.
+    # PyTorch's tutorial order, used for PyTorch too: forward, backward, step, zero_grad
     loss = F.cross_entropy(net(x), y)
     loss.backward()
     opt.step()
