@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import _Mode
+from ..autograd import name_scope
 from ..engine import Value
 from ..errors import ShapeError, StateDictError, fmt_shape
 from . import functional as F
@@ -74,15 +74,8 @@ class Module:
                 item.label = path
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        # `with name_scope(self._scope_tag):`, written out: this runs for every module on every
-        # step, and the three calls of a context manager cost more than the forward of a small layer
-        mode = _Mode
-        outer = mode.scope
-        mode.scope = outer + (self._scope_tag,)
-        try:
+        with name_scope(self._scope_tag):
             return self.forward(*args, **kwargs)
-        finally:
-            mode.scope = outer
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation; subclasses override it."""
