@@ -93,7 +93,6 @@ def test_gradients_accumulate_across_backward_calls() -> None:
     assert w.grad is None
 
 
-
 @pytest.mark.parametrize("failure", [ValueError, KeyboardInterrupt])
 def test_a_backward_that_raises_leaves_the_graph_ready_for_the_next(failure) -> None:
     def broken_rule(g, out, ctx, a):
@@ -108,6 +107,7 @@ def test_a_backward_that_raises_leaves_the_graph_ready_for_the_next(failure) -> 
     assert b.grad == 0.0 and a.grad == 0.0  # nothing reached them
     c.backward()  # counts start from scratch: exact gradients
     assert b.grad == 4.0 and a.grad == 16.0
+
 
 def test_repeated_indices_accumulate() -> None:
     x = Value(np.arange(4.0))

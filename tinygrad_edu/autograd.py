@@ -212,15 +212,8 @@ def _count_consumers(root: Any, seed: Any = None) -> None:
 
 def _reset(root: Any) -> None:
     """Clear the bookkeeping of a pass that stopped half-way (an error, Ctrl-C), so the next one starts clean."""
-    seen = {root}
-    stack = [root]
-    while stack:
-        node = stack.pop()
+    for node in walk(root):
         node._n, node._g = 0, None
-        for parent in node.parents:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
 
 
 def toposort(root: Any) -> list[Any]:
@@ -363,8 +356,6 @@ def _backprop(root: Any, seed: Any, create_graph: bool, accumulate: bool, inputs
                     parent_grads = node._backward(g, node.data, node._ctx, a.data)
                 elif b is not MANY:
                     parent_grads = node._backward(g, node.data, node._ctx, a.data, b.data)
-                elif len(a) == 3:  # (Linear with a bias: the common case of three inputs)
-                    parent_grads = node._backward(g, node.data, node._ctx, a[0].data, a[1].data, a[2].data)
                 else:
                     parent_grads = node._backward(g, node.data, node._ctx, *[p.data for p in a])
             except ZeroDivisionError:  # a rule divided Python floats by 0: redo it with IEEE semantics

@@ -204,7 +204,7 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Value:
         raise ValueError(f"cross_entropy: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
     y = _class_indices(t, shape[-1], "cross_entropy")
     if len(shape) == 1:
-        logits, y = np.asarray(logits)[None, :], y[None]
+        logits, y = logits[None, :], y[None]
     rows = np.arange(len(y))
     # (ufunc reductions called directly: the ndarray methods add a Python layer, and this runs every step)
     e = logits - np.maximum.reduce(logits, axis=1, keepdims=True)  # shifted logits: e**e never overflows
