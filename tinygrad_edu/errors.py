@@ -16,6 +16,15 @@ class ShapeError(TinygradEduError, ValueError):
     """Operands whose shapes do not fit the operation."""
 
 
+class AxisError(ShapeError, IndexError):
+    """An axis (``dim``) out of range for the Value: both a ``ShapeError`` and an ``IndexError``,
+    as NumPy's ``AxisError`` is both a ``ValueError`` and an ``IndexError``."""
+
+
+class ArgumentError(TinygradEduError, ValueError):
+    """An argument with a value the function does not accept (a negative learning rate, an unknown mode)."""
+
+
 class DataError(TinygradEduError, TypeError):
     """Data that is not numeric, or of a kind the operation cannot take."""
 
