@@ -10,9 +10,11 @@
 
 from . import datasets, nn, optim, viz
 from .autograd import detect_anomaly, enable_grad, is_grad_enabled, name_scope, no_grad
-from .engine import Value, make_op
+from .engine import Value, concatenate, make_op, stack, where
 from .errors import (
     AnomalyError,
+    ArgumentError,
+    AxisError,
     BackwardError,
     DataError,
     GraphIndexError,
@@ -23,12 +25,13 @@ from .errors import (
 from .functional_grad import grad
 from .random import manual_seed
 from .serialization import load, save
-from .tensor_ops import concatenate, stack, where
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError",
+    "ArgumentError",
+    "AxisError",
     "BackwardError",
     "DataError",
     "GraphIndexError",

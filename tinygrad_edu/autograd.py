@@ -1,11 +1,14 @@
 """Reverse-mode automatic differentiation: the graph walk behind ``backward()``.
 
-A Value produced by an op remembers three things (see ``engine.py``):
+A node produced by an op remembers three things (see ``node.py``):
 
-- its inputs, in argument order (``parents``; kept in two slots, see engine.py);
-- ``_backward``: a plain module-level function ``rule(g, out, ctx, *inputs)``
+- its inputs, in argument order (``parents``; kept in two slots, see node.py);
+- ``_rule``: a plain module-level function ``rule(g, out, ctx, *inputs)``
   that maps the gradient ``g`` of the output to one gradient per input;
 - ``_ctx``: whatever non-Value arguments the op had (an axis, a shape, ...).
+
+This module knows nodes only through the small ``GraphNode`` protocol below;
+it imports nothing else of the package but the errors.
 
 The rule is *not* a closure over the output, so the recorded graph holds no
 reference cycles: it is freed by reference counting as soon as the last
@@ -25,13 +28,42 @@ import contextlib
 import os
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from .errors import AnomalyError, BackwardError, fmt_shape
 
-MANY = object()  # in a node's _b slot: its _a holds the tuple of its (three or more) inputs
+MANY: Any = object()  # in a node's _b slot: its _a holds the tuple of its (three or more) inputs
+
+
+class GraphNode(Protocol):
+    """What the graph walk needs of a node (``node.Node`` has exactly these fields)."""
+
+    data: Any  # a Python float or a NumPy array
+    grad: Any  # accumulated gradient (None or 0.0 before the first backward)
+    requires_grad: bool
+    _a: Any  # first input, or the tuple of all inputs when _b is MANY, or None for a leaf
+    _b: Any  # second input, MANY, or None
+    _op: str
+    _rule: Any  # rule(g, out, ctx, *inputs) -> one gradient per input
+    _ctx: Any
+    _n: int  # uses still to be back-propagated in the current pass
+    _g: Any  # gradient gathered so far in the current pass
+
+    @property
+    def parents(self) -> tuple[Any, ...]: ...
+
+
+def inputs_of(node: GraphNode) -> tuple[Any, ...]:
+    """The inputs of the op that made ``node``, in argument order (``()`` for a leaf)."""
+    a = node._a
+    if a is None:
+        return ()
+    b = node._b
+    if b is None:
+        return (a,)
+    return a if b is MANY else (a, b)
 
 
 class _ModeState:
@@ -149,9 +181,8 @@ def user_frame() -> str:
 
 
 def _bad_values(x: Any) -> str | None:
-    """'nan'/'inf' when x holds such a value, else None."""
-    data = x.data if hasattr(x, "_backward") else x
-    arr = np.asarray(data)
+    """'nan'/'inf' when the float or array ``x`` holds such a value, else None."""
+    arr = np.asarray(x)
     if arr.dtype.kind not in "fc":
         return None
     if np.isnan(arr).any():
@@ -161,7 +192,7 @@ def _bad_values(x: Any) -> str | None:
     return None
 
 
-def check_forward(node: Any) -> None:
+def check_forward(node: GraphNode) -> None:
     """Anomaly mode: remember where ``node`` was made and fail if it is not finite."""
     where = user_frame()
     _Mode.origins[id(node)] = where
@@ -170,8 +201,9 @@ def check_forward(node: Any) -> None:
         raise AnomalyError(f"forward of {node._op!r} produced {bad}, created at {where}")
 
 
-def _check_backward(node: Any, parent: Any, grad: Any) -> None:
-    bad = _bad_values(grad)
+def _check_backward(node: GraphNode, parent: GraphNode, grad: Any) -> None:
+    raw_grad = grad if isinstance(grad, float | np.ndarray | np.generic) else grad.data  # (a node under create_graph)
+    bad = _bad_values(raw_grad)
     if bad is not None:
         parent_index = next(i for i, p in enumerate(node.parents) if p is parent)
         where = _Mode.origins.get(id(node), "<created outside detect_anomaly()>")
@@ -181,7 +213,7 @@ def _check_backward(node: Any, parent: Any, grad: Any) -> None:
         )
 
 
-def _count_consumers(root: Any, seed: Any = None) -> None:
+def _count_consumers(root: GraphNode, seed: Any = None) -> None:
     """Prepare a backward pass: each node below ``root`` that needs a gradient learns how many ops use it.
 
     One iterative pass over the graph (explicit stack, no recursion). A node
@@ -210,40 +242,14 @@ def _count_consumers(root: Any, seed: Any = None) -> None:
                     stack.append(parent)
 
 
-def _reset(root: Any) -> None:
+def _reset(root: GraphNode) -> None:
     """Clear the bookkeeping of a pass that stopped half-way (an error, Ctrl-C), so the next one starts clean."""
     for node in walk(root):
         node._n, node._g = 0, None
 
 
-def toposort(root: Any) -> list[Any]:
-    """Nodes that ``root`` depends on and that need a gradient, inputs first.
-
-    Kahn's algorithm: a node is emitted (from the root down) once every op
-    that consumes it has been emitted; reversed, that is a topological order.
-    ``backprop`` walks the graph in exactly this order.
-    """
-    order = []
-    try:
-        _count_consumers(root)
-        ready = [root]
-        while ready:
-            node = ready.pop()
-            order.append(node)
-            for parent in node.parents:
-                if parent.requires_grad:
-                    parent._n -= 1
-                    if parent._n == 0:
-                        ready.append(parent)
-    except BaseException:
-        _reset(root)
-        raise
-    order.reverse()
-    return order
-
-
-def walk(root: Any) -> list[Any]:
-    """Every node reachable from ``root`` (constants included), inputs first."""
+def walk(root: GraphNode) -> list[Any]:
+    """Every node reachable from ``root`` (constants included), inputs first (a topological order)."""
     order: list[Any] = []
     seen: set[Any] = {root}
     stack: list[tuple[Any, bool]] = [(root, False)]
@@ -253,7 +259,7 @@ def walk(root: Any) -> list[Any]:
             order.append(node)
             continue
         stack.append((node, True))
-        for parent in reversed(node.parents):
+        for parent in reversed(inputs_of(node)):
             if parent not in seen:
                 seen.add(parent)
                 stack.append((parent, False))
@@ -290,16 +296,16 @@ def fit_grad(g: Any, like: Any) -> Any:
     return g
 
 
-def _rule_on_numpy_floats(node: Any, g: Any) -> tuple[Any, ...]:
+def _rule_on_numpy_floats(node: GraphNode, g: Any) -> tuple[Any, ...]:
     """Call node's rule on NumPy float64 scalars, which give inf/nan where Python raises."""
     f64 = np.float64
-    with np.errstate(divide="ignore", invalid="ignore"):
-        grads = node._backward(f64(g), f64(node.data), node._ctx, *[f64(p.data) for p in node.parents])
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        grads = node._rule(f64(g), f64(node.data), node._ctx, *[f64(p.data) for p in inputs_of(node)])
     return tuple(None if x is None else float(x) for x in grads)
 
 
 def backprop(
-    root: Any,
+    root: GraphNode,
     seed: Any,
     *,
     create_graph: bool = False,
@@ -308,9 +314,10 @@ def backprop(
 ) -> list[Any]:
     """Propagate ``seed`` (d root / d root) back through the graph of ``root``.
 
-    Nodes are visited from the root down in Kahn's order (see ``toposort``):
-    a node's gradient is complete once all of its consumers have been
-    visited, so it is then handed to its own rule. With ``accumulate`` every
+    Nodes are visited from the root down in Kahn's order: ``_count_consumers``
+    first counts how many ops use each node; a node is taken from the ``ready``
+    stack once every one of its consumers has been visited, so its gradient is
+    then complete and is handed to its own rule. With ``accumulate`` every
     node's ``.grad`` is increased by its gradient (micrograd and PyTorch
     semantics: call ``zero_grad`` between steps). Returns the gradients of
     ``inputs`` (None where an input is not reached).
@@ -320,13 +327,14 @@ def backprop(
     (accumulating into a shared ``.grad`` would race anyway).
     """
     try:
-        return _backprop(root, seed, create_graph, accumulate, inputs)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf/nan gradients are IEEE
+            return _backprop(root, seed, create_graph, accumulate, inputs)  # results (detect_anomaly() catches them)
     except BaseException:  # a rule or an anomaly check raised, or Ctrl-C: leave no half-counted nodes behind
         _reset(root)
         raise
 
 
-def _backprop(root: Any, seed: Any, create_graph: bool, accumulate: bool, inputs: Sequence[Any]) -> list[Any]:
+def _backprop(root: GraphNode, seed: Any, create_graph: bool, accumulate: bool, inputs: Sequence[Any]) -> list[Any]:
     _count_consumers(root, seed)
     wanted = {x: None for x in inputs}
     anomaly = _Mode.anomaly
@@ -349,16 +357,16 @@ def _backprop(root: Any, seed: Any, create_graph: bool, accumulate: bool, inputs
         if g is None:
             parent_grads: Any = (None,) * len(prev)
         elif create_graph:
-            parent_grads = node._backward(g, node, node._ctx, *prev)
+            parent_grads = node._rule(g, node, node._ctx, *prev)
         else:
             try:
                 if b is None:
-                    parent_grads = node._backward(g, node.data, node._ctx, a.data)
+                    parent_grads = node._rule(g, node.data, node._ctx, a.data)
                 elif b is not MANY:
-                    parent_grads = node._backward(g, node.data, node._ctx, a.data, b.data)
+                    parent_grads = node._rule(g, node.data, node._ctx, a.data, b.data)
                 else:
-                    parent_grads = node._backward(g, node.data, node._ctx, *[p.data for p in a])
-            except ZeroDivisionError:  # a rule divided Python floats by 0: redo it with IEEE semantics
+                    parent_grads = node._rule(g, node.data, node._ctx, *[p.data for p in a])
+            except (ZeroDivisionError, OverflowError):  # a rule divided Python floats by 0: redo it with IEEE semantics
                 parent_grads = _rule_on_numpy_floats(node, g)
         for parent, pg in zip(prev, parent_grads):
             if not parent.requires_grad:
@@ -386,8 +394,8 @@ def _backprop(root: Any, seed: Any, create_graph: bool, accumulate: bool, inputs
     return [wanted[x] for x in inputs]
 
 
-def default_seed(root: Any, gradient: Any, make_value: Callable[[Any], Any] | None) -> Any:
-    """The starting gradient d root / d root, checked against root's shape."""
+def default_seed(root: GraphNode, gradient: Any, make_value: Callable[[Any], Any] | None) -> Any:
+    """The starting gradient d root / d root (``gradient``: raw data or None), checked against root's shape."""
     data = root.data
     if gradient is None:
         if data.__class__ is float:
@@ -401,8 +409,12 @@ def default_seed(root: Any, gradient: Any, make_value: Callable[[Any], Any] | No
                 "(e.g. loss.sum() or loss.mean()) or pass gradient= an array of that shape."
             )
     else:
-        raw = gradient.data if hasattr(gradient, "_backward") else gradient
-        seed = raw if (raw.__class__ is float and data.__class__ is float) else np.asarray(raw)
+        if isinstance(gradient, str | bytes) or np.asarray(gradient).dtype.kind not in "biuf":
+            raise BackwardError(
+                f"backward: gradient must be numbers of the output's shape {fmt_shape(np.shape(data))}, "
+                f"got {type(gradient).__name__}"
+            )
+        seed = gradient if (gradient.__class__ is float and data.__class__ is float) else np.asarray(gradient)
         if np.shape(seed) != np.shape(data):
             raise BackwardError(
                 f"backward: gradient has shape {fmt_shape(np.shape(seed))} but the output has "

@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 
 from . import autograd
-from .engine import Value, _constant
+from .engine import Value
 from .errors import BackwardError, fmt_shape
+from .node import constant
 
 
 def grad(f: Callable[..., Value], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
@@ -53,14 +54,14 @@ def grad(f: Callable[..., Value], argnums: int | Sequence[int] = 0) -> Callable[
                 raise BackwardError(f"grad: f must return a one-element Value, got shape {fmt_shape(out.shape)}")
             inputs = [args[i] for i in positions]
             if out.requires_grad:
-                seed = autograd.default_seed(out, None, _constant)
+                seed = autograd.default_seed(out, None, lambda d: constant(d, Value))
                 grads = autograd.backprop(out, seed, create_graph=True, accumulate=False, inputs=inputs)
             else:
                 grads = [None] * len(inputs)
         results = []
         for i, x, g in zip(positions, inputs, grads):
             if g is None:  # f does not depend on this input
-                g = _constant(0.0 if x.data.__class__ is float else np.zeros_like(x.data))
+                g = constant(0.0 if x.data.__class__ is float else np.zeros_like(x.data), Value)
             results.append(g if given_as_value[i] else g.data)
         return tuple(results) if many else results[0]
 

@@ -81,27 +81,23 @@ def _kind(v: Value, root: Value) -> str:
 
 
 def op_label(v: Value) -> str:
-    """The op with its arguments: ``* 2``, ``2 -``, ``sum axis=1``, ``reshape (3, 4)``."""
+    """The op with the arguments its rule declares for display: ``* 2``, ``2 -``, ``sum axis=1``, ``[::2]``."""
     op, args = v.op, v.op_args
-    if op in ("+", "-", "*", "/", "**") and isinstance(args, float):
-        return f"{op} {fmt(args)}"
-    if op in ("r-", "r/") and isinstance(args, float):
-        return f"{fmt(args)} {op[1]}"
-    if op == "sum" and isinstance(args, tuple) and len(args) == 2:
-        shape, kd = args
-        axes = tuple(i for i, (n, k) in enumerate(zip(shape, kd)) if k == 1 and n != 1)
-        return "sum" if len(axes) == len(shape) or not axes else f"sum axis={axes[0] if len(axes) == 1 else axes}"
-    if op == "max" and isinstance(args, tuple):
-        return "max" if args[0] is None else f"max axis={args[0]}"
-    if op in ("reshape", "transpose"):
-        return f"{op} {tuple(np.shape(v.data)) if op == 'reshape' else args}"
-    if op == "clip" and isinstance(args, tuple):
-        return f"clip [{args[0]}, {args[1]}]"
-    if op == "getitem" and isinstance(args, tuple):
-        return f"[{esc(args[0], 20)}]"
-    if op == "cross_entropy" and isinstance(args, tuple):
-        return f"cross_entropy ({args[-1]})"
-    return op or "?"
+    if "c" in args:  # a number folded into the op
+        c = fmt(args["c"])
+        return f"{c} {op[1]}" if op in ("r-", "r/") else f"{op} {c}"
+    if "index" in args:
+        return f"[{esc(args['index'], 20)}]"
+    if op == "clip":
+        return f"clip [{args.get('min')}, {args.get('max')}]"
+    shown = [f"{k}={esc(a, 20)}" for k, a in args.items() if a is not None and a is not False]
+    if op == "reshape" and "shape" in args:
+        shown = [esc(tuple(args["shape"]))]
+    elif op == "transpose" and "axes" in args:
+        shown = [esc(tuple(args["axes"]))]
+    elif "reduction" in args:
+        shown = [f"({esc(args['reduction'])})"]
+    return " ".join([op or "?"] + shown)
 
 
 def _value_label(v: Value, kind: str, show_data: bool, show_grad: bool, fill: str) -> str:

@@ -13,14 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Value, _lift, exp, make_op, raw
+from ..engine import Value, exp, lift, make_op, raw
 from ..errors import DataError, ShapeError, fmt_shape
+from ..node import shows
 
 _REDUCTIONS = ("mean", "sum", "none")
 
 
 def _value(x: Any, op: str) -> Value:
-    return x if isinstance(x, Value) else _lift(x, op)
+    return lift(x, op, Value)  # type: ignore[return-value]
 
 
 def _reduce(loss: Value, reduction: str, op: str) -> Value:
@@ -220,12 +221,13 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Value:
         loss = np.add.reduce(loss)
     elif len(shape) == 1:
         loss = loss.reshape(())
-    return make_op(loss, (x,), "cross_entropy", _cross_entropy_backward, (y, rows, e, reduction))
+    return make_op(loss, (x,), "cross_entropy", _cross_entropy_backward, (reduction, y, rows, e))
 
 
+@shows("reduction")
 def _cross_entropy_backward(g, out, ctx, x):
     # d/dx_i [logsumexp(x_i) - x_i[y_i]] = softmax(x_i) - onehot(y_i); the mean divides by N
-    y, rows, probs, reduction = ctx
+    reduction, y, rows, probs = ctx
     scale = g / len(y) if reduction == "mean" else g
     if reduction == "none":
         scale = scale.reshape((-1, 1))

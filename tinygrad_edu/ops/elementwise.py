@@ -1,23 +1,26 @@
 """Elementwise functions of a Value: exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu, clip.
 
-``ElementwiseOps`` is a base class of ``engine.Value``; as there, each function
-is followed by its gradient rule ``rule(g, out, ctx, *inputs)``. On Python
-floats (micrograd-style scalars) the ``math`` module computes them, with
-NumPy's answers (inf, nan) where ``math`` would raise.
+``ElementwiseOps`` is a base class of ``engine.Value``; each function is
+followed by its gradient rule ``rule(g, out, ctx, *inputs)`` (see
+``arithmetic.py``). On Python floats (micrograd-style scalars) the ``math``
+module computes them, with NumPy's answers (inf, nan) where ``math`` would
+raise. The module-level ``exp log sin cos sigmoid`` work on floats, arrays and
+Values alike: rules are written with them, so that one rule serves both
+backward modes.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .engine import _sign, cos, make_op, raw, sin
-from .errors import DataError
+from ..errors import ArgumentError, DataError
+from ..node import Node, make_op, raw, shows
 
 if TYPE_CHECKING:
-    from .engine import Value
+    from ..engine import Value
 
 
 # Scalar helpers: math.* is far faster than NumPy on Python floats, but raises
@@ -33,11 +36,71 @@ def _flog(x: float) -> float:
     return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
 
 
-def _fsigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)  # x < 0, so this never overflows
-    return e / (1.0 + e)
+def _fsin(x: float) -> float:
+    return math.sin(x) if math.isfinite(x) else math.nan
+
+
+def _fcos(x: float) -> float:
+    return math.cos(x) if math.isfinite(x) else math.nan
+
+
+def stable_sigmoid(x: Any) -> Any:
+    """1 / (1 + e**-x) for a float or an array, never overflowing: the one sigmoid of the package.
+
+    For x >= 0 it is 1 / (1 + e**-x) with e**-x in (0, 1]; for x < 0 the same
+    value written as e**x / (1 + e**x), with e**x in (0, 1).
+    """
+    if x.__class__ is float:
+        if x >= 0:
+            return 1.0 / (1.0 + math.exp(-x))
+        if x != x:
+            return x  # nan in, nan out
+        e = math.exp(x)  # x < 0, so this never overflows
+        return e / (1.0 + e)
+    e = np.exp(-np.abs(x))  # in (0, 1]: no overflow for any x
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(np.result_type(x, np.float32), copy=False)
+
+
+def exp(x: Any) -> Any:
+    """e**x for a Value, a float or an array."""
+    if isinstance(x, Node):
+        return x.exp()  # type: ignore[attr-defined]
+    return _fexp(x) if x.__class__ is float else np.exp(x)
+
+
+def log(x: Any) -> Any:
+    """Natural logarithm for a Value, a float or an array."""
+    if isinstance(x, Node):
+        return x.log()  # type: ignore[attr-defined]
+    return _flog(x) if x.__class__ is float else np.log(x)
+
+
+def sin(x: Any) -> Any:
+    """Sine for a Value, a float or an array."""
+    if isinstance(x, Node):
+        return x.sin()  # type: ignore[attr-defined]
+    return _fsin(x) if x.__class__ is float else np.sin(x)
+
+
+def cos(x: Any) -> Any:
+    """Cosine for a Value, a float or an array."""
+    if isinstance(x, Node):
+        return x.cos()  # type: ignore[attr-defined]
+    return _fcos(x) if x.__class__ is float else np.cos(x)
+
+
+def sigmoid(x: Any) -> Any:
+    """The stable sigmoid for a Value, a float or an array."""
+    if isinstance(x, Node):
+        return x.sigmoid()  # type: ignore[attr-defined]
+    return stable_sigmoid(x)
+
+
+def _sign(x: Any) -> Any:
+    x = raw(x)
+    if x.__class__ is float:
+        return float((x > 0) - (x < 0)) if x == x else x
+    return np.sign(x)
 
 
 class ElementwiseOps:
@@ -100,7 +163,7 @@ class ElementwiseOps:
     def sin(self: Value) -> Value:
         """Sine elementwise."""
         x = self.data
-        out = math.sin(x) if x.__class__ is float else np.sin(x)
+        out = _fsin(x) if x.__class__ is float else np.sin(x)
         return make_op(out, (self,), "sin", ElementwiseOps._sin_backward)
 
     @staticmethod
@@ -111,7 +174,7 @@ class ElementwiseOps:
     def cos(self: Value) -> Value:
         """Cosine elementwise."""
         x = self.data
-        out = math.cos(x) if x.__class__ is float else np.cos(x)
+        out = _fcos(x) if x.__class__ is float else np.cos(x)
         return make_op(out, (self,), "cos", ElementwiseOps._cos_backward)
 
     @staticmethod
@@ -132,13 +195,7 @@ class ElementwiseOps:
 
     def sigmoid(self: Value) -> Value:
         """1 / (1 + e**-x), computed so that it never overflows."""
-        x = self.data
-        if x.__class__ is float:
-            out = _fsigmoid(x)
-        else:
-            e = np.exp(-np.abs(x))  # in (0, 1]: no overflow for any x
-            out = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
-        return make_op(out, (self,), "sigmoid", ElementwiseOps._sigmoid_backward)
+        return make_op(stable_sigmoid(self.data), (self,), "sigmoid", ElementwiseOps._sigmoid_backward)
 
     @staticmethod
     def _sigmoid_backward(g, out, ctx, a):
@@ -148,7 +205,7 @@ class ElementwiseOps:
     def relu(self: Value) -> Value:
         """max(0, x) elementwise."""
         x = self.data
-        out = (x if x > 0 else 0.0) if x.__class__ is float else np.maximum(x, 0)
+        out = (x if x > 0 or x != x else 0.0) if x.__class__ is float else np.maximum(x, 0)  # (nan stays nan)
         return make_op(out, (self,), "ReLU", ElementwiseOps._relu_backward)
 
     @staticmethod
@@ -156,22 +213,39 @@ class ElementwiseOps:
         # d(max(0, a))/da = 1 if a > 0 else 0   NOTE: 0 at a == 0, as in PyTorch
         return (g * (raw(a) > 0),)
 
-    def clip(self: Value, lo: float | None = None, hi: float | None = None) -> Value:
-        """Limit values to [lo, hi]; the gradient is 0 where a limit bites."""
+    def clip(
+        self: Value, lo: float | None = None, hi: float | None = None, *, min: float | None = None,
+        max: float | None = None,
+    ) -> Value:
+        """Limit values to [lo, hi] (PyTorch: ``min=``, ``max=``); the gradient is 0 where a limit bites.
+
+        >>> Value(3.0).clip(max=1.0).data
+        1.0
+        """
+        if min is not None or max is not None:
+            if lo is not None or hi is not None:
+                raise ArgumentError("clip: give the limits either positionally or as min=/max=, not both")
+            lo, hi = min, max
         for bound in (lo, hi):
-            if bound is not None and not isinstance(bound, float | int):
+            if bound is not None and (not isinstance(bound, float | int) or isinstance(bound, bool)):
                 raise DataError(f"clip: limits must be numbers or None, got {bound!r}")
+        if lo is None and hi is None:
+            raise ArgumentError("clip: at least one of the limits (lo/min, hi/max) must be given")
         x = self.data
         if x.__class__ is float:
-            out = min(max(x, -math.inf if lo is None else lo), math.inf if hi is None else hi)
+            out = x if lo is None or not x < lo else float(lo)
+            out = out if hi is None or not out > hi else float(hi)
         else:
             out = np.clip(x, lo, hi)
         return make_op(out, (self,), "clip", ElementwiseOps._clip_backward, (lo, hi))
 
     @staticmethod
+    @shows("min", "max")
     def _clip_backward(g, out, ctx, a):
         # d clip(a, lo, hi)/da = 1 inside [lo, hi], 0 outside
         lo, hi = ctx
         x = raw(a)
         inside = (x >= (-math.inf if lo is None else lo)) & (x <= (math.inf if hi is None else hi))
         return (g * inside,)
+
+    clamp = clip  # PyTorch's name
