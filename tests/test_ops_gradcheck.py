@@ -108,3 +108,24 @@ def test_large_magnitudes_keep_gradients_finite() -> None:
         assert np.all(np.isfinite(out.data))
         out.sum().backward()
         assert np.all(np.isfinite(x.grad))
+
+
+def _engine_ops() -> set[str]:
+    """Every op the engine defines: the public methods and operators of the op families, and their functions."""
+    from tinygrad_edu.ops import arithmetic, elementwise, index, movement, reduce
+
+    names: set[str] = set()
+    for family in (arithmetic.ArithmeticOps, elementwise.ElementwiseOps, reduce.ReduceOps, movement.MovementOps,
+                   index.IndexOps):
+        names |= {k for k in vars(family) if not k.startswith("_") or (k.startswith("__") and k != "__slots__"
+                                                                      and k.endswith("__") and k not in
+                                                                      ("__module__", "__doc__", "__qualname__"))}
+    names |= {"concatenate", "stack", "where"}
+    return names
+
+
+def test_every_op_of_the_engine_is_in_the_registry() -> None:
+    """An op defined without its registry line fails here: the registry is what checks its gradients."""
+    tested = {name for op in OPS for name in op.tested}
+    missing = sorted(_engine_ops() - tested)
+    assert not missing, f"ops without an entry in tests/op_registry.py: {missing}"

@@ -40,7 +40,7 @@ MANY: Any = object()  # in a node's _b slot: its _a holds the tuple of its (thre
 class GraphNode(Protocol):
     """What the graph walk needs of a node (``node.Node`` has exactly these fields)."""
 
-    data: Any  # a Python float or a NumPy array
+    _data: Any  # a Python float or a NumPy array (what .data returns)
     grad: Any  # accumulated gradient (None or 0.0 before the first backward)
     requires_grad: bool
     _a: Any  # first input, or the tuple of all inputs when _b is MANY, or None for a leaf
@@ -300,7 +300,7 @@ def _rule_on_numpy_floats(node: GraphNode, g: Any) -> tuple[Any, ...]:
     """Call node's rule on NumPy float64 scalars, which give inf/nan where Python raises."""
     f64 = np.float64
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        grads = node._rule(f64(g), f64(node.data), node._ctx, *[f64(p.data) for p in inputs_of(node)])
+        grads = node._rule(f64(g), f64(node._data), node._ctx, *[f64(p._data) for p in inputs_of(node)])
     return tuple(None if x is None else float(x) for x in grads)
 
 
@@ -327,8 +327,7 @@ def backprop(
     (accumulating into a shared ``.grad`` would race anyway).
     """
     try:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf/nan gradients are IEEE
-            return _backprop(root, seed, create_graph, accumulate, inputs)  # results (detect_anomaly() catches them)
+        return _backprop(root, seed, create_graph, accumulate, inputs)
     except BaseException:  # a rule or an anomaly check raised, or Ctrl-C: leave no half-counted nodes behind
         _reset(root)
         raise
@@ -361,11 +360,11 @@ def _backprop(root: GraphNode, seed: Any, create_graph: bool, accumulate: bool, 
         else:
             try:
                 if b is None:
-                    parent_grads = node._rule(g, node.data, node._ctx, a.data)
+                    parent_grads = node._rule(g, node._data, node._ctx, a._data)
                 elif b is not MANY:
-                    parent_grads = node._rule(g, node.data, node._ctx, a.data, b.data)
+                    parent_grads = node._rule(g, node._data, node._ctx, a._data, b._data)
                 else:
-                    parent_grads = node._rule(g, node.data, node._ctx, *[p.data for p in a])
+                    parent_grads = node._rule(g, node._data, node._ctx, *[p._data for p in a])
             except (ZeroDivisionError, OverflowError):  # a rule divided Python floats by 0: redo it with IEEE semantics
                 parent_grads = _rule_on_numpy_floats(node, g)
         for parent, pg in zip(prev, parent_grads):
@@ -376,7 +375,7 @@ def _backprop(root: GraphNode, seed: Any, create_graph: bool, accumulate: bool, 
                     if pg.shape != parent.shape:
                         pg = sum_to(pg, parent.shape)
                 else:
-                    pd = parent.data
+                    pd = parent._data
                     if pg.__class__ is float and pd.__class__ is float:
                         pass  # scalars: nothing to fit
                     elif pg.__class__ is not np.ndarray or pg.shape != pd.shape or (

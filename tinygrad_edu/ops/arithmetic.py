@@ -161,11 +161,7 @@ class ArithmeticOps:
         if isinstance(other, Number):
             c = float(other)
             x = self.data
-            if x.__class__ is float:
-                out = _float_pow(x, c)
-            else:
-                with np.errstate(divide="ignore", invalid="ignore"):  # 0**-1 = inf, (-1)**0.5 = nan, silently
-                    out = x**c
+            out = _float_pow(x, c) if x.__class__ is float else x**c
             return make_op(out, (self,), "**", _pow_number_backward, c)
         other = lift(other, "pow", self._result_class)
         a, b = self.data, other.data
@@ -173,8 +169,7 @@ class ArithmeticOps:
             out = _float_pow(a, b)
         else:
             try:
-                with np.errstate(divide="ignore", invalid="ignore"):  # 0**-1 = inf, (-1)**0.5 = nan, silently
-                    out = np.power(a, b)
+                out = np.power(a, b)
             except ValueError:
                 raise broadcast_error("pow", a, b) from None
         return make_op(out, (self, other), "**", _pow_backward)

@@ -1,4 +1,4 @@
-"""Elementwise functions of a Value: exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu, clip.
+"""Elementwise functions of a Value: exp, log, log1p, sqrt, abs, sin, cos, tanh, sigmoid, relu, clip.
 
 ``ElementwiseOps`` is a base class of ``engine.Value``; each function is
 followed by its gradient rule ``rule(g, out, ctx, *inputs)`` (see
@@ -132,6 +132,24 @@ class ElementwiseOps:
     def _log_backward(g, out, ctx, a):
         # d(log a)/da = 1/a
         return (g / a,)
+
+    def log1p(self: Value) -> Value:
+        """log(1 + x) elementwise, accurate for tiny x (-inf at -1, nan below).
+
+        A primitive rather than ``(1 + x).log()``: 1 + x rounds away the digits of a tiny x
+        (``1 + 1e-17 == 1``), so the derived form gives 0 where log1p gives 1e-17.
+        """
+        x = self.data
+        if x.__class__ is float:
+            out = math.log1p(x) if x > -1 else (-math.inf if x == -1 else math.nan)
+        else:
+            out = np.log1p(x)
+        return make_op(out, (self,), "log1p", ElementwiseOps._log1p_backward)
+
+    @staticmethod
+    def _log1p_backward(g, out, ctx, a):
+        # d log(1 + a)/da = 1 / (1 + a)
+        return (g / (a + 1.0),)
 
     def sqrt(self: Value) -> Value:
         """Square root elementwise (nan below 0)."""
