@@ -157,8 +157,8 @@ def test_target_gradients_first_and_second_order(reduction: str) -> None:
         (F.binary_cross_entropy_with_logits, LOGITS, soft),
         (F.cross_entropy, LOGITS, PROBS),
     ):
-        assert gradcheck(lambda x, t: loss(x, t, reduction), x, t)
-        assert gradgradcheck(lambda x, t: loss(x, t, reduction), x, t, atol=1e-4)
+        assert gradcheck(lambda x, t, loss=loss: loss(x, t, reduction), x, t)
+        assert gradgradcheck(lambda x, t, loss=loss: loss(x, t, reduction), x, t, atol=1e-4)
     assert gradcheck(lambda p, t: F.binary_cross_entropy(p, t, reduction), probs, soft)
 
 
