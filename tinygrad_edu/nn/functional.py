@@ -234,6 +234,11 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Value:
             f"class indices must be integers (an integer array of shape {fmt_shape(index_shape)}), got "
             f"{'a Value' if isinstance(target, Value) else 'floats'} of shape {fmt_shape(t.shape)}"
         )
+    if t.shape == shape:  # (integers)
+        raise DataError(
+            f"cross_entropy: a target of the logits' shape {fmt_shape(shape)} is read as probabilities, which "
+            f"must be floats, got dtype {t.dtype} (for one_hot's integers use .astype(float))"
+        )
     if t.shape != index_shape:
         raise ShapeError(
             f"cross_entropy: logits of shape {fmt_shape(shape)} need class indices of shape "
