@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import random
 
 import numpy as np
@@ -180,6 +181,8 @@ def test_parameter_is_built_like_pytorchs() -> None:
     assert repr(p).startswith("Parameter containing:")
     assert repr(nn.Parameter(0.5)) == "Value(data=0.5, grad=0.0)"  # micrograd's scalars print as micrograd's
     assert not hasattr(p, "__dict__")  # no new per-node fields
+    twin = copy.deepcopy(nn.Linear(2, 3)).weight
+    assert type(twin) is nn.Parameter and twin.requires_grad
 
 
 @pytest.mark.parametrize(

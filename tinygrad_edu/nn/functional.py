@@ -267,13 +267,13 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Value:
         loss = np.add.reduce(loss)
     else:
         loss = loss.reshape(index_shape)
-    return make_op(loss, (x,), "cross_entropy", _cross_entropy_backward, (y, rows, e, reduction, moved))
+    return make_op(loss, (x,), "cross_entropy", _cross_entropy_backward, (y, rows, e, moved, reduction))
 
 
 def _cross_entropy_backward(g, out, ctx, x):
     # d/dx_i [logsumexp(x_i) - x_i[y_i]] = softmax(x_i) - onehot(y_i); the mean divides by N
     # (rows i are the logits with the class axis moved last and the other axes flattened)
-    y, rows, probs, reduction, moved = ctx
+    y, rows, probs, moved, reduction = ctx  # (reduction last: the drawing shows ctx[-1])
     scale = g / len(y) if reduction == "mean" else g
     if reduction == "none":
         scale = scale.reshape((-1, 1))
