@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import io
 import os
+import urllib.error
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tinygrad_edu import datasets
+from tinygrad_edu import TinygradEduError, datasets
 from tinygrad_edu.datasets import DatasetError
+from tinygrad_edu.errors import ArgumentError, ShapeError
 
 DATA = Path(os.environ.get("TINYGRAD_EDU_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 needs_mnist = pytest.mark.skipif(not (DATA / "mnist").is_dir(), reason=f"no MNIST files in {DATA}/mnist")
@@ -124,3 +127,40 @@ def test_batches_cover_the_data_once_in_a_seeded_order() -> None:
     assert first == again and [len(b) for b in first] == [4, 4, 2]
     assert sorted(sum(first, [])) == list(range(10)) and sum(first, []) != list(range(10))
     assert [len(b) for _, b in datasets.batches(x, y, 4, shuffle=False, drop_last=True)] == [4, 4]
+
+
+@pytest.mark.parametrize("failure", [urllib.error.URLError("[Errno -3] Temporary failure in name resolution"),
+                                     TimeoutError("timed out"), http.client.IncompleteRead(b"")])
+def test_download_failure_says_how_to_use_local_files(monkeypatch, tmp_path, failure) -> None:
+    """No network (a fake opener that fails): one short project error naming root= and TINYGRAD_EDU_DATA."""
+    calls = []
+
+    def offline(url, timeout=None):
+        calls.append(url)
+        raise failure
+
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", offline)
+    monkeypatch.delenv("TINYGRAD_EDU_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    with pytest.raises(DatasetError) as info:
+        datasets.load_mnist("test")
+    message = str(info.value)
+    for words in ("could not download train-images-idx3-ubyte.gz", "root=", "TINYGRAD_EDU_DATA", *datasets.MIRRORS):
+        assert words in message
+    assert isinstance(info.value, TinygradEduError) and info.value.__cause__ is None
+    assert info.value.__context__ is None or info.value.__suppress_context__  # no chained traceback
+    assert len(calls) == len(datasets.MIRRORS)  # each mirror tried once, then the error
+    assert list((tmp_path / "tinygrad_edu" / "mnist").iterdir()) == []  # no partial downloads left behind
+    with pytest.raises(DatasetError, match="TINYGRAD_EDU_DATA"):  # the same hint without download
+        datasets.load_mnist("test", download=False)
+
+
+def test_bad_arguments_get_the_projects_errors() -> None:
+    with pytest.raises(ArgumentError, match="split must be 'train' or 'test', got 'valid'"):
+        datasets.load_mnist("valid")
+    x, y = np.zeros((4, 2)), np.zeros(4)
+    with pytest.raises(ShapeError, match="x has 4 rows but y has 3"):
+        next(datasets.batches(x, y[:3], 2))
+    for size in (0, -1, 1.5):
+        with pytest.raises(ArgumentError, match="batch_size must be an integer >= 1"):
+            next(datasets.batches(x, y, size))

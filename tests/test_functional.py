@@ -7,6 +7,7 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import Value
+from tinygrad_edu.errors import ArgumentError
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.testing import gradcheck, gradgradcheck
 
@@ -119,6 +120,95 @@ def test_activations_and_one_hot() -> None:
 )
 def test_bad_inputs_get_clear_errors(call, words) -> None:
     with pytest.raises(tg.TinygradEduError) as info:
+        call()
+    for word in words:
+        assert word in str(info.value)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_target_values_get_their_gradient_as_in_pytorch(reduction: str) -> None:
+    torch = pytest.importorskip("torch")
+    tF = torch.nn.functional
+    probs = 1 / (1 + np.exp(-LOGITS))
+    soft = RNG.uniform(0.05, 0.95, LOGITS.shape)  # targets strictly inside (0, 1), where BCE is smooth in t
+    cases = [  # (ours, theirs, input, target)
+        (F.binary_cross_entropy_with_logits, tF.binary_cross_entropy_with_logits, LOGITS, soft),
+        (F.binary_cross_entropy, tF.binary_cross_entropy, probs, soft),
+        (F.cross_entropy, tF.cross_entropy, LOGITS, PROBS),
+        (F.mse_loss, tF.mse_loss, LOGITS, PROBS),
+    ]
+    weights = 0.7  # a non-trivial upstream gradient
+    for ours, theirs, x, t in cases:
+        xv, tv = Value(x), Value(t)
+        xt, tt = (torch.tensor(a, requires_grad=True) for a in (x, t))
+        mine, ref = ours(xv, tv, reduction) * weights, theirs(xt, tt, reduction=reduction) * float(weights)
+        mine.sum().backward()
+        ref.sum().backward()
+        assert tv.grad is not None, ours.__name__
+        np.testing.assert_allclose(tv.grad, tt.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=ours.__name__)
+        np.testing.assert_allclose(xv.grad, xt.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=ours.__name__)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_target_gradients_first_and_second_order(reduction: str) -> None:
+    soft = RNG.uniform(0.05, 0.95, LOGITS.shape)
+    probs = 1 / (1 + np.exp(-LOGITS))
+    for loss, x, t in (
+        (F.binary_cross_entropy_with_logits, LOGITS, soft),
+        (F.cross_entropy, LOGITS, PROBS),
+    ):
+        assert gradcheck(lambda x, t, loss=loss: loss(x, t, reduction), x, t)
+        assert gradgradcheck(lambda x, t, loss=loss: loss(x, t, reduction), x, t, atol=1e-4)
+    assert gradcheck(lambda p, t: F.binary_cross_entropy(p, t, reduction), probs, soft)
+
+
+def test_constant_value_target_adds_no_graph_input() -> None:
+    x = Value(LOGITS)
+    loss = F.binary_cross_entropy_with_logits(x, Value(BINARY, requires_grad=False), reduction="none")
+    assert loss.parents == (x,)  # the target is kept in the op, as an array would be
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_k_dimensional_matches_pytorch(reduction: str) -> None:
+    """Logits (N, C, d1, d2) against indices (N, d1, d2) or probabilities (N, C, d1, d2), and (C,) alone."""
+    torch = pytest.importorskip("torch")
+    x = RNG.standard_normal((2, 3, 4, 5))
+    cases = [
+        (x, RNG.integers(0, 3, (2, 4, 5))),
+        (x, np.moveaxis(RNG.dirichlet(np.ones(3), size=(2, 4, 5)), -1, 1)),
+        (x[:, :, 0, 0], RNG.integers(0, 3, 2)),
+        (x[0, :, 0, 0], np.int64(2)),
+    ]
+    for logits, target in cases:
+        xv, xt = Value(logits), torch.tensor(logits, requires_grad=True)
+        mine = F.cross_entropy(xv, target, reduction)
+        ref = torch.nn.functional.cross_entropy(xt, torch.tensor(target), reduction=reduction)
+        np.testing.assert_allclose(mine.data, ref.detach().numpy(), rtol=1e-12)
+        seed = np.linspace(0.5, 1.5, ref.numel()).reshape(ref.shape)
+        mine.backward(seed)
+        ref.backward(torch.tensor(seed))
+        np.testing.assert_allclose(xv.grad, xt.grad.numpy(), rtol=1e-10, atol=1e-15)
+        assert gradcheck(lambda v, t=target: F.cross_entropy(v, t, reduction), logits)
+        assert gradgradcheck(lambda v, t=target: F.cross_entropy(v, t, reduction), logits, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda: F.cross_entropy(LOGITS, LABELS.astype(float)), tg.DataError, ["integers", "(5,)"]),
+        (lambda: F.cross_entropy(LOGITS, Value(LABELS)), tg.DataError, ["integers", "a Value"]),
+        (lambda: F.cross_entropy(LOGITS, np.zeros((5, 3))), tg.DataError, ["probabilities", "(5, 4)", "(5, 3)"]),
+        (lambda: F.cross_entropy(LOGITS, F.one_hot(LABELS, 4)), tg.DataError, ["probabilities", "floats", "int64"]),
+        (lambda: F.cross_entropy(np.zeros((2, 3, 4)), np.zeros((2, 3), int)), tg.ShapeError, ["(2, 4)", "(2, 3)"]),
+        (lambda: F.cross_entropy(np.float64(1.0), np.int64(0)), tg.ShapeError, ["0-d"]),
+        (lambda: F.cross_entropy(LOGITS, LABELS, "avg"), ArgumentError, ["cross_entropy", "'avg'"]),
+        (lambda: F.mse_loss(LOGITS, PROBS, "avg"), ArgumentError, ["mse_loss", "'avg'"]),
+        (lambda: F.binary_cross_entropy(PROBS, PROBS, "avg"), ArgumentError, ["binary_cross_entropy"]),
+        (lambda: F.binary_cross_entropy_with_logits(LOGITS, BINARY, None), ArgumentError, ["None"]),
+    ],
+)
+def test_bad_targets_and_reductions_get_the_projects_errors(call, error, words) -> None:
+    with pytest.raises(error) as info:
         call()
     for word in words:
         assert word in str(info.value)

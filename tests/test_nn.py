@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import random
 
 import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import Value, nn
+from tinygrad_edu import Value, nn, optim
+from tinygrad_edu.errors import ArgumentError
 from tinygrad_edu.testing import gradcheck
 
 
@@ -144,3 +146,87 @@ def test_manual_seed_makes_initialisation_reproducible() -> None:
     assert np.abs(w.data).max() <= np.sqrt(6 / 96)
     nn.init.kaiming_uniform_(w, nonlinearity="relu", generator=np.random.default_rng(0))
     assert np.abs(w.data).max() <= np.sqrt(2) * np.sqrt(3 / 32)
+
+
+def test_parameter_is_a_type_modules_use_and_op_results_are_not_parameters() -> None:
+    layer = nn.Linear(3, 2, dtype=np.float64, generator=np.random.default_rng(0))
+    random.seed(0)
+    scalar_net = nn.MLP(2, [2, 1])
+    for p in layer.parameters() + scalar_net.parameters():
+        assert isinstance(p, nn.Parameter) and isinstance(p, Value) and p.is_leaf and p.requires_grad
+    x = Value(np.ones((4, 3)))
+    out = layer(x)
+    assert not isinstance(out, nn.Parameter) and not isinstance(x, nn.Parameter)
+    W = layer.weight
+    for result in (W @ np.ones(3), W * 2, W + W, -W, W.sum(), W.T, W[0], W.detach(), nn.functional.relu(W)):
+        assert not isinstance(result, nn.Parameter), result.op
+    assert type(W @ np.ones(3)) is Value  # (fails if ops start making results of their input's class)
+    # ops on Parameters work and differentiate as on any Value, and optimizers update them
+    loss = ((W @ np.ones(3)) ** 2).sum() + (W * layer.bias[:, None]).sum()
+    loss.backward()
+    expected = (2 * (W.data @ np.ones(3)) + layer.bias.data)[:, None] * np.ones(3)  # d/dW_ij = 2 (W 1)_i + b_i
+    np.testing.assert_allclose(W.grad, expected, rtol=1e-12)
+    before = W.data.copy()
+    optim.SGD(layer.parameters(), lr=0.1).step()
+    np.testing.assert_allclose(W.data, before - 0.1 * W.grad, rtol=1e-12)
+
+
+def test_parameter_is_built_like_pytorchs() -> None:
+    data = np.arange(3.0)
+    p = nn.Parameter(data)
+    assert p.requires_grad and p.dtype == np.float64 and p.data is not data  # a copy, as documented
+    frozen = nn.Parameter(data, requires_grad=False)
+    assert not frozen.requires_grad
+    assert nn.Parameter(2).data == 2.0 and nn.Parameter(data, dtype=np.float32).dtype == np.float32
+    assert repr(p).startswith("Parameter containing:")
+    assert repr(nn.Parameter(0.5)) == "Value(data=0.5, grad=0.0)"  # micrograd's scalars print as micrograd's
+    assert not hasattr(p, "__dict__")  # no new per-node fields
+    twin = copy.deepcopy(nn.Linear(2, 3)).weight
+    assert type(twin) is nn.Parameter and twin.requires_grad
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda: nn.Neuron(2)([1.0]), ["Neuron", "2 inputs", "got 1"]),
+        (lambda: nn.Neuron(2)([1.0, 2.0, 3.0]), ["Neuron", "2 inputs", "got 3"]),
+        (lambda: nn.Layer(2, 3)([1.0]), ["Layer", "2 inputs", "got 1"]),
+        (lambda: nn.MLP(2, [3, 1])([1.0, 2.0, 3.0]), ["MLP", "2 inputs", "got 3"]),
+        (lambda: nn.MLP(2, [3, 1])(Value(np.ones(3))), ["MLP", "2 inputs", "got 3"]),
+    ],
+)
+def test_scalar_layers_reject_a_wrong_number_of_inputs(call, words) -> None:
+    with pytest.raises(tg.ShapeError) as info:
+        call()
+    for word in words:
+        assert word in str(info.value)
+    with pytest.raises(tg.DataError, match="Neuron: expected a list of 2 inputs, got float"):
+        nn.Neuron(2)(1.0)
+
+
+def test_bad_arguments_are_argument_errors() -> None:
+    for call in (lambda: nn.mlp([3]), lambda: nn.mlp([3, 2], "gelu"), lambda: nn.mlp([3, 2], final_activation="x"),
+                 lambda: nn.init.calculate_gain("swish")):
+        with pytest.raises(ArgumentError):
+            call()
+    with pytest.raises(ArgumentError, match="negative slope"):
+        nn.init.calculate_gain("leaky_relu", "0.1")
+
+
+def test_calculate_gain_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    for name in ("linear", "conv1d", "conv_transpose3d", "sigmoid", "tanh", "relu", "selu", "leaky_relu"):
+        assert nn.init.calculate_gain(name) == torch.nn.init.calculate_gain(name), name
+    for slope in (0, 0.2, 3, np.sqrt(5)):
+        assert nn.init.calculate_gain("leaky_relu", slope) == torch.nn.init.calculate_gain("leaky_relu", slope)
+
+
+def test_initialisers_fill_scalars_and_leave_empty_weights_alone() -> None:
+    v = Value(3.0)
+    nn.init.uniform_(v, -1.0, 1.0, generator=np.random.default_rng(0))
+    assert v.data.__class__ is float and -1.0 <= v.data <= 1.0
+    nn.init.normal_(v, generator=np.random.default_rng(0))
+    assert v.data.__class__ is float
+    assert nn.init.ones_(v).data == 1.0 and nn.init.zeros_(v).data == 0.0
+    empty = nn.Linear(0, 3)  # PyTorch allows it (a no-op initialisation)
+    assert empty.weight.shape == (3, 0) and empty(np.ones((2, 0))).shape == (2, 3)

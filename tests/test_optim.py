@@ -10,6 +10,7 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import Value, optim
+from tinygrad_edu.errors import ArgumentError
 
 RNG = np.random.default_rng(0)
 START = RNG.standard_normal((3, 4))
@@ -107,3 +108,56 @@ def test_bad_arguments() -> None:
         optim.Adam([np.ones(2)])
     with pytest.raises(ValueError, match="Nesterov"):
         optim.SGD([Value(1.0)], lr=0.1, nesterov=True)
+    with pytest.raises(tg.TinygradEduError, match="single Value"):
+        optim.SGD(Value(np.ones(3)), lr=0.1)
+    with pytest.raises(tg.TinygradEduError, match="leaves"):
+        optim.SGD([Value(np.ones(3)) * 2], lr=0.1)
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda p: optim.Adam(p, lr=-1), ["Adam", "lr", "-1"]),
+        (lambda p: optim.SGD(p, lr=-0.1), ["SGD", "lr", "-0.1"]),
+        (lambda p: optim.SGD(p, lr=0.1, momentum=-0.5), ["momentum", "-0.5"]),
+        (lambda p: optim.SGD(p, lr=0.1, weight_decay=-1), ["weight_decay"]),
+        (lambda p: optim.SGD(p, lr=0.1, nesterov=True), ["Nesterov", "momentum=0.0"]),
+        (lambda p: optim.Adam(p, betas=(0.9, 1.0)), ["betas[1]", "[0, 1)"]),
+        (lambda p: optim.Adam(p, betas=(0.9,)), ["betas", "pair"]),
+        (lambda p: optim.Adam(p, eps=-1e-8), ["eps"]),
+        (lambda p: optim.StepLR(optim.SGD(p, lr=0.1), step_size=0), ["StepLR", "step_size"]),
+        (lambda p: optim.CosineAnnealingLR(optim.SGD(p, lr=0.1), T_max=0), ["T_max"]),
+    ],
+)
+def test_bad_hyperparameters_are_argument_errors(make, words) -> None:
+    with pytest.raises(ArgumentError) as info:
+        make([Value(np.ones(2))])
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_empty_or_non_value_parameters_keep_their_builtin_classes() -> None:
+    with pytest.raises(ValueError, match="empty list"):  # as PyTorch raises
+        optim.SGD([], lr=0.1)
+    with pytest.raises(TypeError, match="must be Values"):
+        optim.SGD([np.ones(2)], lr=0.1)
+    with pytest.raises(tg.DataError, match="expected an optimizer"):
+        optim.StepLR("sgd", step_size=1)
+
+
+def test_optimizers_and_schedulers_print_their_hyperparameters_like_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    p, tp = [Value(np.ones(2))], [torch.nn.Parameter(torch.ones(2))]
+    for name, kwargs in (("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}), ("Adam", {"betas": (0.8, 0.99)})):
+        ours = repr(getattr(optim, name)(p, **kwargs)).splitlines()
+        theirs = repr(getattr(torch.optim, name)(tp, **kwargs)).splitlines()
+        assert ours[:2] == theirs[:2] == [f"{name} (", "Parameter Group 0"] and ours[-1] == theirs[-1] == ")"
+        theirs_fields = {line.split(":")[0] for line in theirs[2:-1]}
+        assert {line.split(":")[0] for line in ours[2:-1]} <= theirs_fields  # the ones we have, named as PyTorch's
+        assert ours[2:-1] == sorted(ours[2:-1])  # sorted, as PyTorch prints them
+        assert f"    lr: {kwargs.get('lr', 0.001)}" in ours
+    sgd = optim.SGD(p, lr=0.1, momentum=0.9)
+    assert "    momentum: 0.9" in repr(sgd) and "    nesterov: False" in repr(sgd)
+    step = optim.StepLR(sgd, step_size=3, gamma=0.5)
+    assert repr(step) == "StepLR(step_size=3, gamma=0.5, base_lr=0.1, last_epoch=0)"
+    assert "T_max=4" in repr(optim.CosineAnnealingLR(sgd, T_max=4))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import os
 import tempfile
 import urllib.request
@@ -28,13 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import TinygradEduError
+from .errors import ArgumentError, DatasetError, ShapeError
 from .random import resolve
-
-
-class DatasetError(TinygradEduError, ValueError):
-    """A data file that is missing, malformed or does not match its checksum."""
-
 
 FILES = {
     ("train", "images"): "train-images-idx3-ubyte.gz",
@@ -114,10 +110,21 @@ def parse_idx(raw: bytes, name: str, expect_images: bool) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
+def _local_files_hint() -> str:
+    return (
+        "To use MNIST files you already have, pass their folder as load_mnist(root=...), or set the "
+        "environment variable TINYGRAD_EDU_DATA to a folder whose mnist/ subfolder holds them: "
+        + ", ".join(FILES.values())
+    )
+
+
 def _download(name: str, folder: Path) -> None:
     from tqdm import tqdm
 
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DatasetError(f"cannot create the cache folder {folder} ({e}).\n{_local_files_hint()}") from None
     errors = []
     for mirror in MIRRORS:
         url = mirror + name
@@ -134,12 +141,14 @@ def _download(name: str, folder: Path) -> None:
                 raise DatasetError(f"{url}: checksum mismatch (got {digest}, expected {SHA256[name]})")
             os.replace(tmp, folder / name)
             return
-        except (OSError, DatasetError) as e:
+        except (OSError, http.client.HTTPException, DatasetError) as e:  # (URLError is an OSError)
             errors.append(f"{url}: {e}")
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-    raise DatasetError(f"could not download {name}:\n  " + "\n  ".join(errors))
+    raise DatasetError(
+        f"could not download {name} (no network?):\n  " + "\n  ".join(errors) + f"\n{_local_files_hint()}"
+    )
 
 
 def _verified(path: Path, raw: bytes) -> bytes:
@@ -166,12 +175,12 @@ def load_mnist(
     ((10000, 784), dtype('float32'), array([7, 2, 1, 0, 4]))
     """
     if split not in _COUNTS:
-        raise ValueError(f"load_mnist: split must be 'train' or 'test', got {split!r}")
+        raise ArgumentError(f"load_mnist: split must be 'train' or 'test', got {split!r}")
     folder = find_mnist(root)
     if folder is None:
         if not download:
             places = ", ".join(str(p) for p in _candidates(root))
-            raise DatasetError(f"MNIST files not found in {places} (and download=False)")
+            raise DatasetError(f"MNIST files not found in {places} (and download=False).\n{_local_files_hint()}")
         folder = cache_dir()
         for name in FILES.values():
             if not (folder / name).is_file():
@@ -200,7 +209,9 @@ def batches(
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Mini-batches (x[i], y[i]) covering the data once, in an order shuffled by ``generator``."""
     if len(x) != len(y):
-        raise ValueError(f"batches: x has {len(x)} rows but y has {len(y)}")
+        raise ShapeError(f"batches: x has {len(x)} rows but y has {len(y)}")
+    if not isinstance(batch_size, int | np.integer) or batch_size < 1:
+        raise ArgumentError(f"batches: batch_size must be an integer >= 1, got {batch_size!r}")
     order = resolve(generator).permutation(len(x)) if shuffle else np.arange(len(x))
     stop = len(x) - (len(x) % batch_size if drop_last else 0)
     for start in range(0, stop, batch_size):

@@ -45,6 +45,10 @@ class SerializationError(TinygradEduError, ValueError):
     """A file that cannot be read or written as the format requires."""
 
 
+class DatasetError(TinygradEduError, ValueError):
+    """A data file that is missing, malformed or does not match its checksum, or a download that failed."""
+
+
 def fmt_shape(shape: tuple[int, ...]) -> str:
     """Format a shape the way error messages print it: ``(3, 4)``, ``()``."""
     return "(" + ", ".join(str(int(s)) for s in shape) + ("," if len(shape) == 1 else "") + ")"

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .engine import Value
-from .errors import TinygradEduError
+from .errors import ArgumentError, DataError
 
 _BLOCK = 1 << 15  # elements per block of _add_scaled: 128 KiB of float32 (64 KiB blocks measured slower here)
 
@@ -43,20 +43,39 @@ def _add_scaled(x: np.ndarray, g: np.ndarray, alpha: float, block: np.ndarray) -
         np.add(xs, part, out=xs)
 
 
+def _check(op: str, what: str, value: Any, ok: bool, rule: str) -> None:
+    """An ArgumentError naming the optimizer, the hyper-parameter, its value and the rule it breaks."""
+    if not ok:
+        raise ArgumentError(f"{op}: {what} must be {rule}, got {value!r}")
+
+
 class Optimizer:
     """Holds the parameters and the learning rate; subclasses define ``step``."""
 
+    _hyperparameters: tuple[str, ...] = ("lr",)  # shown by repr, PyTorch style
+
     def __init__(self, params: Iterable[Value], lr: float) -> None:
+        name = type(self).__name__
+        if isinstance(params, Value):  # list(v) would silently make one new Value per row
+            raise DataError(f"{name}: params must be an iterable of Values (model.parameters(), [w, b]), "
+                            "got a single Value; put it in a list")
         self.params = list(params)
         if not self.params:
-            raise TinygradEduError(f"{type(self).__name__}: got an empty list of parameters")
+            raise ArgumentError(f"{name}: got an empty list of parameters")
         for p in self.params:
             if not isinstance(p, Value):
-                raise TinygradEduError(f"{type(self).__name__}: parameters must be Values, got {type(p).__name__}")
-        if lr < 0:
-            raise ValueError(f"{type(self).__name__}: learning rate must be >= 0, got {lr}")
+                raise DataError(f"{name}: parameters must be Values, got {type(p).__name__}")
+            if not p.is_leaf:
+                raise ArgumentError(f"{name}: cannot optimize a Value computed by an op ({p.op!r}): "
+                                    "parameters must be leaves")
+        _check(name, "learning rate (lr)", lr, lr >= 0, ">= 0")
         self.lr = lr
         self.state: list[dict[str, Any]] = [{} for _ in self.params]
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} (", "Parameter Group 0"]
+        lines += [f"    {key}: {getattr(self, key)}" for key in sorted(self._hyperparameters)]
+        return "\n".join(lines) + "\n)"
 
     def zero_grad(self) -> None:
         """Reset the gradients: None for tensors, 0.0 for scalar Values."""
@@ -110,18 +129,25 @@ class SGD(Optimizer):
     (buf = d on the first step) and d = buf, or d + momentum * buf for Nesterov.
     """
 
+    _hyperparameters = ("lr", "momentum", "dampening", "weight_decay", "nesterov")
+
     def __init__(
         self,
         params: Iterable[Value],
-        lr: float,
+        lr: float = 1e-3,
         momentum: float = 0.0,
         dampening: float = 0.0,
         weight_decay: float = 0.0,
         nesterov: bool = False,
     ) -> None:
         super().__init__(params, lr)
+        _check("SGD", "momentum", momentum, momentum >= 0, ">= 0")
+        _check("SGD", "weight_decay", weight_decay, weight_decay >= 0, ">= 0")
         if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
+            raise ArgumentError(
+                f"SGD: Nesterov momentum needs momentum > 0 and dampening = 0, got momentum={momentum}, "
+                f"dampening={dampening}"
+            )
         self.momentum, self.dampening, self.weight_decay, self.nesterov = momentum, dampening, weight_decay, nesterov
 
     def _update_scalar(self, x: float, g: float, state: dict[str, Any]) -> float:
@@ -162,6 +188,8 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam: moment estimates m, v of the gradient, bias-corrected, x <- x - lr m^ / (sqrt(v^) + eps)."""
 
+    _hyperparameters = ("lr", "betas", "eps", "weight_decay")
+
     def __init__(
         self,
         params: Iterable[Value],
@@ -171,6 +199,12 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
+        _check("Adam", "eps", eps, eps >= 0, ">= 0")
+        _check("Adam", "betas", betas, isinstance(betas, tuple | list) and len(betas) == 2, "a pair (beta1, beta2)")
+        betas = (betas[0], betas[1])
+        for i, beta in enumerate(betas):
+            _check("Adam", f"betas[{i}]", beta, 0 <= beta < 1, "in [0, 1)")
+        _check("Adam", "weight_decay", weight_decay, weight_decay >= 0, ">= 0")
         self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
 
     def _update_scalar(self, x: float, g: float, state: dict[str, Any]) -> float:
@@ -210,7 +244,11 @@ class Adam(Optimizer):
 class LRScheduler:
     """Sets ``optimizer.lr`` from the epoch count each time ``step()`` is called."""
 
+    _fields: tuple[str, ...] = ()  # shown by repr
+
     def __init__(self, optimizer: Optimizer) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise DataError(f"{type(self).__name__}: expected an optimizer, got {type(optimizer).__name__}")
         self.optimizer = optimizer
         self.base_lr = optimizer.lr
         self.last_epoch = 0
@@ -228,12 +266,20 @@ class LRScheduler:
         """The learning rate currently set."""
         return self.optimizer.lr
 
+    def __repr__(self) -> str:
+        fields = [f"{key}={getattr(self, key)}" for key in self._fields + ("base_lr", "last_epoch")]
+        return f"{type(self).__name__}({', '.join(fields)})"
+
 
 class StepLR(LRScheduler):
     """lr = base_lr * gamma ** (epoch // step_size)."""
 
+    _fields = ("step_size", "gamma")
+
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         super().__init__(optimizer)
+        whole = isinstance(step_size, int | np.integer)
+        _check("StepLR", "step_size", step_size, whole and step_size >= 1, "an integer >= 1")
         self.step_size, self.gamma = step_size, gamma
 
     def lr_at(self, epoch: int) -> float:
@@ -242,6 +288,8 @@ class StepLR(LRScheduler):
 
 class ExponentialLR(LRScheduler):
     """lr = base_lr * gamma ** epoch."""
+
+    _fields = ("gamma",)
 
     def __init__(self, optimizer: Optimizer, gamma: float) -> None:
         super().__init__(optimizer)
@@ -254,8 +302,11 @@ class ExponentialLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (base_lr - eta_min) (1 + cos(pi epoch / T_max)) / 2."""
 
+    _fields = ("T_max", "eta_min")
+
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:  # noqa: N803
         super().__init__(optimizer)
+        _check("CosineAnnealingLR", "T_max", T_max, T_max > 0, "> 0")
         self.T_max, self.eta_min = T_max, eta_min
 
     def lr_at(self, epoch: int) -> float:

@@ -12,12 +12,15 @@ import math
 import numpy as np
 
 from ..engine import Value
-from ..errors import ShapeError, fmt_shape
+from ..errors import ArgumentError, ShapeError, fmt_shape
 from ..random import resolve
 
 
 def _fill(value: Value, array: np.ndarray) -> Value:
-    value.data[...] = array.astype(value.dtype, copy=False)
+    if value.data.__class__ is float:  # a scalar Value keeps a Python float
+        value.data = float(array)
+    else:
+        value.data[...] = array.astype(value.dtype, copy=False)
     return value
 
 
@@ -29,24 +32,39 @@ def calculate_fan_in_and_fan_out(value: Value) -> tuple[int, int]:
     return value.shape[1] * receptive, value.shape[0] * receptive
 
 
+_LINEAR = ("linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d",
+           "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
+_GAINS = {"tanh": 5.0 / 3.0, "relu": math.sqrt(2.0), "selu": 3.0 / 4.0}
+
+
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
-    """The recommended gain for an activation: relu sqrt(2), tanh 5/3, linear/sigmoid 1."""
-    if nonlinearity in ("linear", "sigmoid", "identity"):
+    """The recommended gain for an activation, PyTorch's table: relu sqrt(2), tanh 5/3, selu 3/4, linear 1.
+
+    ``leaky_relu`` takes its negative slope as ``param`` (default 0.01): sqrt(2 / (1 + slope**2)).
+
+    >>> calculate_gain("tanh")
+    1.6666666666666667
+    """
+    if nonlinearity in _LINEAR:
         return 1.0
-    if nonlinearity == "tanh":
-        return 5.0 / 3.0
-    if nonlinearity == "relu":
-        return math.sqrt(2.0)
+    if nonlinearity in _GAINS:
+        return _GAINS[nonlinearity]
     if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else param
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, int | float) and not isinstance(param, bool):
+            slope = float(param)
+        else:
+            raise ArgumentError(f"calculate_gain: negative slope {param!r} is not a number")
         return math.sqrt(2.0 / (1 + slope**2))
-    raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}")
+    known = sorted(_LINEAR + tuple(_GAINS) + ("leaky_relu",))
+    raise ArgumentError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}; expected one of {known}")
 
 
 def uniform_(value: Value, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None) -> Value:
     """Fill with samples of U(a, b) (drawn straight into the array: no temporary copy)."""
     x = value.data
-    if x.dtype in (np.float32, np.float64) and x.flags.c_contiguous:
+    if x.__class__ is np.ndarray and x.dtype in (np.float32, np.float64) and x.flags.c_contiguous:
         resolve(generator).random(dtype=x.dtype, out=x)  # U(0, 1) in the dtype of x
         x *= b - a
         x += a
@@ -57,7 +75,7 @@ def uniform_(value: Value, a: float = 0.0, b: float = 1.0, generator: np.random.
 def normal_(value: Value, mean: float = 0.0, std: float = 1.0, generator: np.random.Generator | None = None) -> Value:
     """Fill with samples of N(mean, std**2) (drawn straight into the array: no temporary copy)."""
     x = value.data
-    if x.dtype in (np.float32, np.float64) and x.flags.c_contiguous:
+    if x.__class__ is np.ndarray and x.dtype in (np.float32, np.float64) and x.flags.c_contiguous:
         resolve(generator).standard_normal(dtype=x.dtype, out=x)
         x *= std
         x += mean
@@ -78,6 +96,8 @@ def ones_(value: Value) -> Value:
 def xavier_uniform_(value: Value, gain: float = 1.0, generator: np.random.Generator | None = None) -> Value:
     """Glorot/Xavier: U(-r, r) with r = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = calculate_fan_in_and_fan_out(value)
+    if value.size == 0:  # nothing to fill (and no fan to divide by), as in PyTorch
+        return value
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(value, -bound, bound, generator)
 
@@ -90,5 +110,7 @@ def kaiming_uniform_(
 ) -> Value:
     """He/Kaiming: U(-r, r) with r = gain * sqrt(3 / fan_in), keeping activations' variance through ReLU layers."""
     fan_in, _ = calculate_fan_in_and_fan_out(value)
+    if value.size == 0:  # nothing to fill (and no fan to divide by), as in PyTorch
+        return value
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan_in)
     return uniform_(value, -bound, bound, generator)

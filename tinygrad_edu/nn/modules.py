@@ -19,19 +19,46 @@ import numpy as np
 
 from ..autograd import name_scope
 from ..engine import Value
-from ..errors import ShapeError, StateDictError, fmt_shape
+from ..errors import ArgumentError, DataError, ShapeError, StateDictError, fmt_shape
 from . import functional as F
 from . import init
 
 
-def Parameter(data: Any, dtype: Any = None) -> Value:  # noqa: N802 (PyTorch's name)
-    """A trainable Value: a leaf with ``requires_grad=True`` (holding a copy of ``data``)."""
-    return Value(data, requires_grad=True, dtype=dtype)
+class Parameter(Value):
+    """A trainable Value, as PyTorch's ``nn.Parameter``: a leaf (holding a copy of ``data``) that requires grad.
+
+    Every layer here makes its weights Parameters; the results of ops on them
+    are plain Values, as in PyTorch.
+
+    >>> w = Parameter(np.ones(3))
+    >>> isinstance(w, Parameter), isinstance(w * 2, Parameter), isinstance(w, Value)
+    (True, False, True)
+    """
+
+    __slots__ = ()  # no new fields: a Parameter is a Value node of the same size
+
+    def __init__(self, data: Any, requires_grad: bool = True, *, dtype: Any = None, copy: bool = True) -> None:
+        super().__init__(data, requires_grad=requires_grad, dtype=dtype, copy=copy)
+
+    def __repr__(self) -> str:
+        if self.data.__class__ is float:  # micrograd's scalar weights print as micrograd prints them
+            return super().__repr__()
+        return "Parameter containing:\n" + super().__repr__()
 
 
-def _empty_parameter(shape: tuple[int, ...], dtype: Any) -> Value:
+def _empty_parameter(shape: tuple[int, ...], dtype: Any) -> Parameter:
     """A parameter of ``shape`` to be filled by an initialiser (no copy, no float64 detour)."""
-    return Value(np.empty(shape, dtype=dtype), requires_grad=True, copy=False)
+    return Parameter(np.empty(shape, dtype=dtype), copy=False)
+
+
+def _check_inputs(module: str, x: Any, nin: int) -> None:
+    """A scalar layer's input must be a sequence of exactly ``nin`` numbers or Values."""
+    try:
+        n = len(x)
+    except (TypeError, ShapeError):  # a number, or a 0-d Value
+        raise DataError(f"{module}: expected a list of {nin} inputs, got {type(x).__name__}") from None
+    if n != nin:
+        raise ShapeError(f"{module}: expected {nin} inputs, got {n}")
 
 
 def _members(value: Any, name: str) -> Iterator[tuple[str, Any]]:
@@ -234,11 +261,12 @@ class Neuron(Module):
     """One neuron, sum_i w_i x_i + b, then ReLU unless ``nonlin=False`` (micrograd's API and numbers)."""
 
     def __init__(self, nin: int, nonlin: bool = True) -> None:
-        self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
-        self.b = Value(0)
+        self.w = [Parameter(random.uniform(-1, 1)) for _ in range(nin)]
+        self.b = Parameter(0)
         self.nonlin = nonlin
 
     def forward(self, x: list[Any]) -> Value:
+        _check_inputs("Neuron", x, len(self.w))
         act = self.b  # b + w1 x1 + w2 x2 + ..., added in micrograd's order
         for wi, xi in zip(self.w, x):
             act = act + wi * xi
@@ -253,8 +281,10 @@ class Layer(Module):
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+        self._nin = nin  # (private: not a parameter, and not in micrograd's repr)
 
     def forward(self, x: list[Any]) -> Value | list[Value]:
+        _check_inputs("Layer", x, self._nin)
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
@@ -268,8 +298,10 @@ class MLP(Module):
     def __init__(self, nin: int, nouts: list[int]) -> None:
         sz = [nin] + list(nouts)
         self.layers = [Layer(sz[i], sz[i + 1], nonlin=i != len(nouts) - 1) for i in range(len(nouts))]
+        self._nin = nin
 
     def forward(self, x: list[Any]) -> Any:
+        _check_inputs("MLP", x, self._nin)
         for layer in self.layers:
             x = layer(x)
         return x
@@ -399,9 +431,10 @@ def mlp(
     after the last one, if given): the lectures' a^(k+1) = sigma(W a^(k) + b).
     """
     if len(sizes) < 2:
-        raise ValueError(f"mlp: need at least an input and an output size, got {sizes}")
-    if activation not in _ACTIVATIONS or (final_activation is not None and final_activation not in _ACTIVATIONS):
-        raise ValueError(f"mlp: activations must be one of {sorted(_ACTIVATIONS)}")
+        raise ArgumentError(f"mlp: need at least an input and an output size, got {sizes}")
+    for name in (activation, final_activation):
+        if name is not None and name not in _ACTIVATIONS:
+            raise ArgumentError(f"mlp: activations must be one of {sorted(_ACTIVATIONS)}, got {name!r}")
     layers: list[Module] = []
     for i in range(len(sizes) - 1):
         layers.append(Linear(sizes[i], sizes[i + 1], dtype=dtype, generator=generator))
