@@ -196,7 +196,7 @@ def check_forward(node: GraphNode) -> None:
     """Anomaly mode: remember where ``node`` was made and fail if it is not finite."""
     where = user_frame()
     _Mode.origins[id(node)] = where
-    bad = _bad_values(node.data)
+    bad = _bad_values(node._data)
     if bad is not None:
         raise AnomalyError(f"forward of {node._op!r} produced {bad}, created at {where}")
 
@@ -395,7 +395,7 @@ def _backprop(root: GraphNode, seed: Any, create_graph: bool, accumulate: bool, 
 
 def default_seed(root: GraphNode, gradient: Any, make_value: Callable[[Any], Any] | None) -> Any:
     """The starting gradient d root / d root (``gradient``: raw data or None), checked against root's shape."""
-    data = root.data
+    data = root._data
     if gradient is None:
         if data.__class__ is float:
             seed: Any = 1.0

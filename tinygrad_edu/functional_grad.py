@@ -35,10 +35,10 @@ def grad(f: Callable[..., Value], argnums: int | Sequence[int] = 0) -> Callable[
     The ``.grad`` fields of the Values involved are left untouched.
     """
     many = not isinstance(argnums, int)
-    positions = tuple(argnums) if many else (argnums,)
+    positions: tuple[int, ...] = (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
-    def gradient_of_f(*args: Any) -> Any:
-        args = list(args)
+    def gradient_of_f(*given: Any) -> Any:
+        args = list(given)
         given_as_value = {}
         for i in positions:
             if i >= len(args):

@@ -106,9 +106,18 @@ class Node:
     # their tuple in _a and the marker autograd.MANY in _b.
 
     _result_class: type[Node]  # the class op results get (engine.Value; a Parameter's results are plain Values)
-    grad: Any
+    _data: Any  # a Python float (scalars) or a NumPy float array (tensors): what .data gives
+    grad: Any  # accumulated gradient: 0.0 / None until the first backward
     requires_grad: bool
     label: str
+    _a: Any  # first input, or the tuple of all inputs when _b is MANY, or None for a leaf
+    _b: Any  # second input, MANY, or None
+    _op: str  # the op's name, for errors and drawings
+    _rule: Any  # rule(g, out, ctx, *inputs) -> one gradient per input; None for leaves
+    _ctx: Any  # the op's non-Value arguments (axis, shape, ...)
+    _scope: tuple[str, ...]  # names of the modules running when it was made
+    _n: int  # uses still to be back-propagated, during a backward pass
+    _g: Any  # the gradient gathered so far, during a backward pass
 
     def __init__(
         self,

@@ -230,7 +230,7 @@ def parameter_table(model: Module) -> list[dict[str, Any]]:
 
     Reproduces the lectures' count for a 4-5-5-3-2 network: 25 + 30 + 18 + 8 = 81.
     """
-    rows = []
+    rows: list[dict[str, Any]] = []
     layers = [(n, m) for n, m in model.named_children() if m.parameters()] or [("", model)]
     for name, layer in layers:
         weights = biases = 0
