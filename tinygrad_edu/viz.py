@@ -42,19 +42,36 @@ KIND_NAMES = {
     "intermediate": "intermediate result",
     "output": "output (where backward starts)",
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # characters XML (so dot) refuses
+_SPACES = str.maketrans({"\t": " ", "\n": " ", "\r": " "})  # dot drops tabs; a label is one line
 
 
 class GraphvizNotFoundError(TinygradEduError, RuntimeError):
     """Graphviz's ``dot`` program is needed to render images but is not installed."""
 
 
+def clip(text: Any, limit: int = 60) -> str:
+    """``str(text)`` cut to ``limit`` characters, an ellipsis marking the cut."""
+    s = str(text)
+    return s if len(s) <= limit else s[: limit - 1] + "\N{HORIZONTAL ELLIPSIS}"
+
+
 def esc(text: Any, limit: int = 60) -> str:
-    """Text made safe inside a Graphviz HTML-like label (quotes, <, >, &, braces, control characters)."""
-    s = _CONTROL.sub("\N{REPLACEMENT CHARACTER}", str(text))
-    if len(s) > limit:
-        s = s[: limit - 1] + "\N{HORIZONTAL ELLIPSIS}"
-    return html.escape(s, quote=True).replace("\n", " ").replace("\r", " ")
+    r"""``text`` (clipped to ``limit``) made safe as the text of an element of a Graphviz HTML-like label.
+
+    Besides ``& < > " '``, dot 2.43 (Debian's and Ubuntu's) misreads, by experiment: a text of only ``]`` (a
+    syntax error: sent as ``&#93;``, ``[`` too for symmetry); a backslash, which starts an escape even in an
+    HTML label (``\N`` is the node's name, ``\G`` the graph's, ``\\`` one backslash: sent doubled); a tab
+    (dropped, and alone a syntax error: sent as a space, as are line breaks); an empty element (a syntax
+    error: sent as a no-break space); characters XML does not allow (control characters, U+FFFE, U+FFFF:
+    drawn as U+FFFD).
+
+    >>> print(esc("]"), esc(r"\N"), esc("<x>"), esc(""))
+    &#93; \\N &lt;x&gt; &#160;
+    """
+    s = _NOT_XML.sub("\N{REPLACEMENT CHARACTER}", clip(text, limit)).translate(_SPACES)
+    s = html.escape(s, quote=True).replace("]", "&#93;").replace("[", "&#91;").replace("\\", "\\\\")
+    return s or "&#160;"
 
 
 def fmt(x: float) -> str:
@@ -98,7 +115,7 @@ def op_label(v: Value) -> str:
     if op == "clip" and isinstance(args, tuple):
         return f"clip [{args[0]}, {args[1]}]"
     if op == "getitem" and isinstance(args, tuple):
-        return f"[{esc(args[0], 20)}]"
+        return f"[{clip(args[0], 20)}]"
     if op == "cross_entropy" and isinstance(args, tuple):
         return f"cross_entropy ({args[-1]})"
     return op or "?"
@@ -253,7 +270,8 @@ def draw_graph(
         place(scope, node_id, label=_value_label(v, kind, show_data, show_grad, fill), shape="none", margin="0")
         if v.parents:
             op_id = f"{node_id}op"
-            place(scope, op_id, label=esc(op_label(v), 40), shape="ellipse", style="filled", fillcolor=COLORS["op"])
+            place(scope, op_id, label=f"<{esc(op_label(v), 40)}>", shape="ellipse", style="filled",
+                  fillcolor=COLORS["op"])
             edges[(op_id, node_id)] += 1
     for v in nodes:  # edges from inputs to the op that consumed them
         if not v.parents:
