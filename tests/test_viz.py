@@ -17,6 +17,7 @@ from hypothesis import strategies as hs
 
 from tinygrad_edu import Value, make_op, name_scope, nn
 from tinygrad_edu.cli import main as cli
+from tinygrad_edu.errors import ArgumentError
 from tinygrad_edu.viz import GraphvizNotFoundError, draw_dot, draw_graph, render
 from tinygrad_edu.viz_cli import mnist_step, neuron, xor
 
@@ -209,6 +210,14 @@ def test_index_labels_are_escaped_once() -> None:
     texts = svg_texts(draw_graph(picked))
     assert any(line.startswith("[") and "0" in line and "2" in line for line in texts), texts  # the index op
     assert not any("&" in line or "#93" in line for line in texts), texts  # no escape shown as text
+
+
+def test_bad_arguments_raise_the_projects_argument_error(tmp_path) -> None:
+    with pytest.raises(ArgumentError, match="draw_graph: rankdir must be LR, TB, RL or BT, got 'XY'"):
+        draw_graph(Value(1.0) * 2, rankdir="XY")
+    with pytest.raises(ArgumentError, match="render: unknown format 'foo'.*svg, png, pdf or dot"):
+        render(draw_graph(Value(1.0) * 2), tmp_path / "sub" / "x.foo")
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even the folder
 
 
 def test_draw_dot_alias_and_repr_svg() -> None:

@@ -25,7 +25,7 @@ import numpy as np
 
 from .autograd import walk
 from .engine import Value
-from .errors import TinygradEduError
+from .errors import ArgumentError, TinygradEduError
 
 __all__ = ["GraphvizNotFoundError", "draw_dot", "draw_graph", "render"]
 
@@ -198,7 +198,7 @@ def draw_graph(
     import graphviz
 
     if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"draw_graph: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
+        raise ArgumentError(f"draw_graph: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
     nodes = walk(root)
     drawn_ops = sum(1 for v in nodes if v.parents)
     depth = None  # scope depth at which modules are merged into single nodes (None: draw every node)
@@ -352,15 +352,18 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR") -> Any:
 
 def render(dot: Any, path: str | os.PathLike[str], format: str | None = None) -> str:
     """Write ``dot`` to ``path`` as svg, png, pdf or dot (by ``format`` or the file's extension)."""
+    import graphviz
+
     path = os.fspath(path)
     fmt_ = (format or os.path.splitext(path)[1].lstrip(".") or "svg").lower()
+    if fmt_ not in graphviz.FORMATS:
+        raise ArgumentError(f"render: unknown format {fmt_!r} (from {'format' if format else 'the file name'} "
+                            f"{format or path!r}); use svg, png, pdf or dot, or another of Graphviz's formats")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     if fmt_ in ("dot", "gv"):
         with open(path, "w", encoding="utf-8") as f:
             f.write(dot.source)
         return path
-    import graphviz
-
     try:
         data = dot.pipe(format=fmt_)
     except graphviz.ExecutableNotFound:
