@@ -18,8 +18,8 @@ from hypothesis import strategies as hs
 from tinygrad_edu import Value, make_op, name_scope, nn
 from tinygrad_edu.cli import main as cli
 from tinygrad_edu.errors import ArgumentError
+from tinygrad_edu.graph_examples import mnist_step, neuron, xor
 from tinygrad_edu.viz import GraphvizNotFoundError, draw_dot, draw_graph, render
-from tinygrad_edu.viz_cli import mnist_step, neuron, xor
 
 HAVE_DOT = shutil.which("dot") is not None
 if not HAVE_DOT and os.environ.get("TINYGRAD_EDU_REQUIRE_DOT"):
@@ -233,3 +233,11 @@ def test_graph_cli_writes_each_example(tmp_path, example, capsys) -> None:
     out = tmp_path / f"g.{fmt}"
     assert cli(["graph", example, "--out", str(out)]) == 0
     assert out.stat().st_size > 500 and f"wrote {out}" in capsys.readouterr().out
+
+
+def test_demo_and_graph_command_draw_the_same_example_graphs() -> None:
+    from tinygrad_edu import demo, graph_examples, viz_cli
+
+    assert viz_cli.EXAMPLES is graph_examples.EXAMPLES
+    assert demo.neuron is graph_examples.neuron and demo.mlp is graph_examples.mlp
+    assert not hasattr(viz_cli, "neuron")  # the CLI module holds the command only
