@@ -205,6 +205,15 @@ def test_each_misread_text_is_drawn_as_written(text) -> None:
 
 
 @needs_dot
+def test_very_long_labels_are_clipped_well_below_dots_limit() -> None:
+    # dot refuses an HTML label longer than 16384 characters as written, escapes included (4000 "&#93;" fail)
+    x = Value(1.0, label="]" * 20_000)
+    texts = svg_texts(draw_graph(make_op(2.0, (x,), "&" * 20_000, lambda g, out, ctx, a: (g,)), title="\\" * 20_000))
+    for line in ("]" * 59 + "…", "&" * 39 + "…", "\\" * 119 + "…"):
+        assert line in texts, (line, texts)
+
+
+@needs_dot
 def test_index_labels_are_escaped_once() -> None:
     picked = Value(np.arange(4.0), label="x")[np.array([0, 2])]
     texts = svg_texts(draw_graph(picked))
