@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import stat
 
 import numpy as np
 import pytest
@@ -99,3 +100,24 @@ def test_saving_non_arrays_is_refused(tmp_path) -> None:
         tg.save({"w": "hello"}, tmp_path / "x.safetensors")
     with pytest.raises(tg.SerializationError, match="mapping"):
         tg.save([1, 2], tmp_path / "x.safetensors")
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077, 0o027], ids=oct)
+def test_a_saved_file_gets_0666_minus_the_umask(tmp_path, umask: int) -> None:
+    previous = os.umask(umask)
+    try:
+        tg.save({"w": np.arange(3.0)}, tmp_path / "w.safetensors")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "w.safetensors").stat().st_mode) == 0o666 & ~umask
+    assert [p.name for p in tmp_path.iterdir()] == ["w.safetensors"]
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o666, 0o755], ids=oct)
+def test_overwriting_a_file_keeps_its_mode(tmp_path, mode: int) -> None:
+    path = tmp_path / "w.safetensors"
+    tg.save({"w": np.arange(3.0)}, path)
+    path.chmod(mode)
+    tg.save({"w": np.zeros(5)}, path)
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    assert tg.load(path)["w"].shape == (5,)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import struct
+import subprocess
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -13,10 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
-from tinygrad_edu import Value, nn
+from tinygrad_edu import Value, make_op, name_scope, nn
 from tinygrad_edu.cli import main as cli
+from tinygrad_edu.errors import ArgumentError
+from tinygrad_edu.graph_examples import mnist_step, neuron, xor
 from tinygrad_edu.viz import GraphvizNotFoundError, draw_dot, draw_graph, render
-from tinygrad_edu.viz_cli import mnist_step, neuron, xor
 
 HAVE_DOT = shutil.which("dot") is not None
 if not HAVE_DOT and os.environ.get("TINYGRAD_EDU_REQUIRE_DOT"):
@@ -99,30 +102,131 @@ def test_missing_dot_gives_install_instructions(monkeypatch, tmp_path) -> None:
         render(draw_graph(Value(1.0) * 2), tmp_path / "x.png")
 
 
-label_text = hs.text(hs.characters(blacklist_categories=("Cs",)), max_size=30) | hs.sampled_from(
-    ['"', "{", "}", "<", ">", "|", "\\", "\\\\", "<B>x</B>", "&amp;", "\n", "a\"b{c|d}e<f>g\\h", "ünïcödé ✓"]
-)
+# Texts that Graphviz's HTML-like label parser misreads unless escaped, found by experiment on dot 2.43 (Debian's and
+# Ubuntu's): a text of only "]" is a syntax error; a backslash escape is substituted (\N: the node's name, \G: the
+# graph's, \\: one backslash) even in HTML labels; tab-only or empty elements are syntax errors and other tabs vanish;
+# U+FFFE/U+FFFF are not XML; a plain (non-HTML) label ending in a backslash breaks the DOT quoting.
+MISREAD = ["]", "]]", "\t", "\t\t", "", "\\", "\\\\", "\\N", "\\G", "\\E", "\\T", "\\H", "\\L", "\\n", "\\l", "\\r",
+           "\ufffe", "\uffff", 'a"b{c|d}e<f>g\\h']
+HOSTILE = MISREAD + ["]]>", "x]", "]x", "[", "[]", "<![CDATA[", "<!--", "-->", "--", " ", '"', "'", "{", "}", "<", ">",
+                     "|", "&", "&amp;", "&#93;", "&#x5D;", "&lt;B&gt;", "\n", "\r\n", "\x00", "\x1b[0m", "\x85",
+                     "\u2028", "\ufeff", "<B>x</B>", "ünïcödé ✓", "\U0001f600"]
+label_text = (hs.text(hs.characters(blacklist_categories=("Cs",)), max_size=30)
+              | hs.lists(hs.sampled_from(HOSTILE), min_size=1, max_size=4).map("".join).map(lambda s: s[:30]))
 
 
-@needs_dot
-@settings(max_examples=25, deadline=None)
-@given(labels=hs.lists(label_text, min_size=3, max_size=6), shape=hs.sampled_from([None, (2,), (2, 3)]),
-       seed=hs.integers(0, 1000))
-def test_any_labels_and_random_graphs_give_dot_that_graphviz_accepts(labels, shape, seed) -> None:
+SVG_TEXT = "{http://www.w3.org/2000/svg}text"
+
+
+def shown(text: str) -> str:
+    """What the picture should read for ``text``: non-XML characters as U+FFFD, runs of white space as one space."""
+    text = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]", "\N{REPLACEMENT CHARACTER}", text)
+    return " ".join(text.split())
+
+
+def svg_texts(dot) -> list[str]:
+    """The text lines of the SVG that the system's dot makes of ``dot`` (it fails on any syntax error)."""
+    return text_lines(dot.pipe(format="svg", encoding="utf-8"))
+
+
+def text_lines(svg: str) -> list[str]:
+    """The text of each ``<text>`` element of ``svg``, white space collapsed."""
+    return [" ".join("".join(t.itertext()).split()) for t in ET.fromstring(svg).iter(SVG_TEXT)]
+
+
+def hostile_graph(labels: list[str], op_name: str, scope_name: str, shape, seed: int) -> Value:
+    """A random graph whose values, custom op and module scope are named by ``labels``, ``op_name``, ``scope_name``."""
     rng = np.random.default_rng(seed)
     leaves = [Value(float(rng.standard_normal()) if shape is None else rng.standard_normal(shape), label=t)
               for t in labels]
     nodes = list(leaves)
-    for i in range(int(rng.integers(2, 8))):
-        a, b = (nodes[int(j)] for j in rng.integers(0, len(nodes), 2))
-        op = int(rng.integers(0, 4))
-        out = [a + b, a * b, (a * 0.5).tanh(), (a - b).relu()][op]
-        out.label = labels[i % len(labels)]
-        nodes.append(out)
-    root = nodes[-1] if shape is None else nodes[-1].sum()
+    with name_scope(scope_name):
+        for i in range(int(rng.integers(2, 8))):
+            a, b = (nodes[int(j)] for j in rng.integers(0, len(nodes), 2))
+            op = int(rng.integers(0, 4))
+            out = [a + b, a * b, (a * 0.5).tanh(), (a - b).relu()][op]
+            out.label = labels[i % len(labels)]
+            nodes.append(out)
+        # the custom op adds up every value, so every label is in the drawing
+        out = make_op(sum(v.data for v in nodes), tuple(nodes), op_name, lambda g, out, ctx, *xs: (g,) * len(xs))
+    return out if shape is None else out.sum()
+
+
+@needs_dot
+@settings(max_examples=25, deadline=None)
+@given(labels=hs.lists(label_text, min_size=3, max_size=6), op_name=label_text, scope_name=label_text,
+       shape=hs.sampled_from([None, (2,), (2, 3)]), seed=hs.integers(0, 1000))
+def test_any_labels_and_random_graphs_give_dot_that_graphviz_accepts(labels, op_name, scope_name, shape,
+                                                                     seed) -> None:
+    scope_name = scope_name.replace(":", ";")  # (a colon separates a module's name from its class)
+    root = hostile_graph(labels, op_name, scope_name, shape, seed)
     root.backward()
-    dot = draw_graph(root, title=labels[0])
-    ET.fromstring(dot.pipe(format="svg"))  # dot parsed it and wrote well-formed SVG
+    texts = svg_texts(draw_graph(root, title=labels[0]))  # the system's dot parsed it and wrote well-formed SVG
+    for text in [*labels, op_name or "?", scope_name]:
+        assert not shown(text) or any(shown(text) in line for line in texts), (text, texts)
+    collapsed = svg_texts(draw_graph(root, collapse_modules=True, title=op_name))
+    assert not shown(scope_name) or shown(scope_name) in collapsed, (scope_name, collapsed)
+    svg_texts(draw_graph(root, max_nodes=4))  # merged ops, with the note
+
+
+def drawings_naming_one_thing(text: str) -> dict[str, object]:
+    """Drawings where ``text`` names exactly one thing: a scalar, a tensor, an op, a module, a title, merged ops."""
+    x = Value(np.ones(2), label="x")
+    with name_scope(text.replace(":", ";")):
+        in_scope = x * 2.0
+    twice = make_op(x.data * 2.0, (x,), text, lambda g, out, ctx, a: (g * 2.0,))
+    many = Value(1.0, label="a")
+    for _ in range(6):
+        many = make_op(many.data * 2.0, (many,), text, lambda g, out, ctx, a: (g * 2.0,))
+    return {
+        "scalar": draw_graph(Value(1.0, label=text) * 2.0),
+        "tensor": draw_graph(Value(np.ones(3), label=text) * 2.0),
+        "op": draw_graph(twice),
+        "module": draw_graph(in_scope),
+        "merged module": draw_graph(in_scope.sum(), collapse_modules=True),
+        "title": draw_graph(x * 2.0, title=text),
+        "merged ops": draw_graph(many, max_nodes=4),
+    }
+
+
+@needs_dot
+@pytest.mark.parametrize("text", [*MISREAD, "]]>", "<![CDATA[", "<!--", "&amp;", "&#93;", "\x00"])
+def test_each_misread_text_is_drawn_as_written(text) -> None:
+    drawings = drawings_naming_one_thing(text)
+    done = subprocess.run(["dot", "-Tsvg"], input="\n".join(d.source for d in drawings.values()), capture_output=True,
+                          text=True, encoding="utf-8", timeout=60)  # one dot for all the drawings: the test stays fast
+    assert done.returncode == 0 and not done.stderr, done.stderr
+    svgs = ["<?xml" + part for part in done.stdout.split("<?xml")[1:]]
+    assert len(svgs) == len(drawings)
+    for where, svg in zip(drawings, svgs):
+        texts = text_lines(svg)
+        expected = shown(text.replace(":", ";") if "module" in where else text or ("?" if where == "op" else ""))
+        assert not expected or any(expected in line for line in texts), (where, text, texts)
+
+
+@needs_dot
+def test_very_long_labels_are_clipped_well_below_dots_limit() -> None:
+    # dot refuses an HTML label longer than 16384 characters as written, escapes included (4000 "&#93;" fail)
+    x = Value(1.0, label="]" * 20_000)
+    texts = svg_texts(draw_graph(make_op(2.0, (x,), "&" * 20_000, lambda g, out, ctx, a: (g,)), title="\\" * 20_000))
+    for line in ("]" * 59 + "…", "&" * 39 + "…", "\\" * 119 + "…"):
+        assert line in texts, (line, texts)
+
+
+@needs_dot
+def test_index_labels_are_escaped_once() -> None:
+    picked = Value(np.arange(4.0), label="x")[np.array([0, 2])]
+    texts = svg_texts(draw_graph(picked))
+    assert any(line.startswith("[") and "0" in line and "2" in line for line in texts), texts  # the index op
+    assert not any("&" in line or "#93" in line for line in texts), texts  # no escape shown as text
+
+
+def test_bad_arguments_raise_the_projects_argument_error(tmp_path) -> None:
+    with pytest.raises(ArgumentError, match="draw_graph: rankdir must be LR, TB, RL or BT, got 'XY'"):
+        draw_graph(Value(1.0) * 2, rankdir="XY")
+    with pytest.raises(ArgumentError, match="render: unknown format 'foo'.*svg, png, pdf or dot"):
+        render(draw_graph(Value(1.0) * 2), tmp_path / "sub" / "x.foo")
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even the folder
 
 
 def test_draw_dot_alias_and_repr_svg() -> None:
@@ -138,3 +242,11 @@ def test_graph_cli_writes_each_example(tmp_path, example, capsys) -> None:
     out = tmp_path / f"g.{fmt}"
     assert cli(["graph", example, "--out", str(out)]) == 0
     assert out.stat().st_size > 500 and f"wrote {out}" in capsys.readouterr().out
+
+
+def test_demo_and_graph_command_draw_the_same_example_graphs() -> None:
+    from tinygrad_edu import demo, graph_examples, viz_cli
+
+    assert viz_cli.EXAMPLES is graph_examples.EXAMPLES
+    assert demo.neuron is graph_examples.neuron and demo.mlp is graph_examples.mlp
+    assert not hasattr(viz_cli, "neuron")  # the CLI module holds the command only

@@ -18,9 +18,9 @@ import numpy as np
 
 from . import datasets, nn, optim
 from .engine import Value
+from .graph_examples import mlp, neuron
 from .plots import save_weight_images
 from .viz import GraphvizNotFoundError, draw_graph, render
-from .viz_cli import mlp, neuron
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

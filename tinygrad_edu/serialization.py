@@ -5,14 +5,17 @@ file written here loads into a ``torch.nn.Module`` of the same shape with
 ``safetensors.torch.load_file`` + ``load_state_dict``, and the other way round.
 Writes are atomic: the data goes to a temporary file in the same folder,
 which is flushed to disk and then renamed over the target, so an interrupted
-save never leaves a half-written file in place of the previous one.
+save never leaves a half-written file in place of the previous one. The file
+gets the usual permissions (0666 minus the umask), or keeps those of the file
+it replaces.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
+import stat
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
@@ -58,10 +61,17 @@ def save(state_dict: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
     metadata = {"format": "pt", "writer": "tinygrad_edu", "order": json.dumps(list(tensors))}
     blob = to_bytes(tensors, metadata=metadata)
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".safetensors", dir=folder)
+    try:
+        keep = stat.S_IMODE(os.stat(path).st_mode)  # overwriting: the file keeps its permissions
+    except FileNotFoundError:
+        keep = None
+    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".tmp-{secrets.token_hex(8)}.safetensors")
+    # mode 0o666: the kernel takes the umask off, as for any file opened for writing (no umask is read or set here)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
+            if keep is not None:
+                os.chmod(tmp, keep)
             f.write(blob)
             f.flush()
             os.fsync(f.fileno())

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from .autograd import walk
-from .engine import Value
-from .errors import TinygradEduError
+from .engine import Value, raw
+from .errors import ArgumentError, TinygradEduError
 
 __all__ = ["GraphvizNotFoundError", "draw_dot", "draw_graph", "render"]
 
@@ -42,19 +42,36 @@ KIND_NAMES = {
     "intermediate": "intermediate result",
     "output": "output (where backward starts)",
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # characters XML (so dot) refuses
+_SPACES = str.maketrans({"\t": " ", "\n": " ", "\r": " "})  # dot drops tabs; a label is one line
 
 
 class GraphvizNotFoundError(TinygradEduError, RuntimeError):
     """Graphviz's ``dot`` program is needed to render images but is not installed."""
 
 
+def clip(text: Any, limit: int = 60) -> str:
+    """``str(text)`` cut to ``limit`` characters, an ellipsis marking the cut."""
+    s = str(text)
+    return s if len(s) <= limit else s[: limit - 1] + "\N{HORIZONTAL ELLIPSIS}"
+
+
 def esc(text: Any, limit: int = 60) -> str:
-    """Text made safe inside a Graphviz HTML-like label (quotes, <, >, &, braces, control characters)."""
-    s = _CONTROL.sub("\N{REPLACEMENT CHARACTER}", str(text))
-    if len(s) > limit:
-        s = s[: limit - 1] + "\N{HORIZONTAL ELLIPSIS}"
-    return html.escape(s, quote=True).replace("\n", " ").replace("\r", " ")
+    r"""``text`` (clipped to ``limit``) made safe as the text of an element of a Graphviz HTML-like label.
+
+    Besides ``& < > " '``, dot 2.43 (Debian's and Ubuntu's) misreads, by experiment: a text of only ``]`` (a
+    syntax error: sent as ``&#93;``, ``[`` too for symmetry); a backslash, which starts an escape even in an
+    HTML label (``\N`` is the node's name, ``\G`` the graph's, ``\\`` one backslash: sent doubled); a tab
+    (dropped, and alone a syntax error: sent as a space, as are line breaks); an empty element (a syntax
+    error: sent as a no-break space); characters XML does not allow (control characters, U+FFFE, U+FFFF:
+    drawn as U+FFFD).
+
+    >>> print(esc("]"), esc(r"\N"), esc("<x>"), esc(""))
+    &#93; \\N &lt;x&gt; &#160;
+    """
+    s = _NOT_XML.sub("\N{REPLACEMENT CHARACTER}", clip(text, limit)).translate(_SPACES)
+    s = html.escape(s, quote=True).replace("]", "&#93;").replace("[", "&#91;").replace("\\", "\\\\")
+    return s or "&#160;"
 
 
 def fmt(x: float) -> str:
@@ -87,17 +104,17 @@ def op_label(v: Value) -> str:
         c = fmt(args["c"])
         return f"{c} {op[1]}" if op in ("r-", "r/") else f"{op} {c}"
     if "index" in args:
-        return f"[{esc(args['index'], 20)}]"
+        return f"[{clip(args['index'], 20)}]"
     if op == "clip":
         return f"clip [{args.get('min')}, {args.get('max')}]"
-    shown = [f"{k}={esc(a, 20)}" for k, a in args.items() if a is not None and a is not False]
+    shown = [f"{k}={clip(a, 20)}" for k, a in args.items() if a is not None and a is not False]
     if op == "reshape" and "shape" in args:
-        shown = [esc(tuple(args["shape"]))]
+        shown = [str(tuple(args["shape"]))]
     elif op == "transpose" and "axes" in args:
-        shown = [esc(tuple(args["axes"]))]
+        shown = [str(tuple(args["axes"]))]
     elif "reduction" in args:
-        shown = [f"({esc(args['reduction'])})"]
-    return " ".join([op or "?"] + shown)
+        shown = [f"({clip(args['reduction'], 20)})"]
+    return " ".join([op or "?"] + shown)  # plain text: draw_graph escapes it
 
 
 def _value_label(v: Value, kind: str, show_data: bool, show_grad: bool, fill: str) -> str:
@@ -110,19 +127,15 @@ def _value_label(v: Value, kind: str, show_data: bool, show_grad: bool, fill: st
         if show_data:
             cells.append(f"data {fmt(np.asarray(v.data).reshape(-1)[0])}")
         if show_grad:
-            cells.append("grad " + ("–" if v.grad is None else fmt(np.asarray(_raw(v.grad)).reshape(-1)[0])))
+            cells.append("grad " + ("–" if v.grad is None else fmt(np.asarray(raw(v.grad)).reshape(-1)[0])))
         return _table_row(cells or ["&#160;"], fill)
     head = f"<B>{esc(title)}</B> " if title else ""
     rows = [f"{head}{esc(tuple(np.shape(v.data)))} {esc(np.asarray(v.data).dtype)}"]
     if show_data:
         rows.append(f"data {_summary(v.data)}")
     if show_grad:
-        rows.append("grad " + ("–" if v.grad is None else _summary(_raw(v.grad))))
+        rows.append("grad " + ("–" if v.grad is None else _summary(raw(v.grad))))
     return _table_col(rows, fill)
-
-
-def _raw(g: Any) -> Any:
-    return g.data if isinstance(g, Value) else g
 
 
 def _table_row(cells: list[str], fill: str) -> str:
@@ -139,7 +152,7 @@ def _grad_color(v: Value) -> str | None:
     """A colour for log10 of the mean |grad|: blue (vanishing, 1e-8) -> white (1) -> red (exploding, 1e8)."""
     if v.grad is None:
         return None
-    mag = float(np.mean(np.abs(np.asarray(_raw(v.grad), dtype=np.float64))))
+    mag = float(np.mean(np.abs(np.asarray(raw(v.grad), dtype=np.float64))))
     t = 0.0 if mag == 0 else max(-1.0, min(1.0, math.log10(mag) / 8))
     if t < 0:
         r = g = int(255 * (1 + t))
@@ -177,7 +190,7 @@ def draw_graph(
     import graphviz
 
     if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"draw_graph: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
+        raise ArgumentError(f"draw_graph: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
     nodes = walk(root)
     drawn_ops = sum(1 for v in nodes if v.parents)
     depth = None  # scope depth at which modules are merged into single nodes (None: draw every node)
@@ -249,7 +262,8 @@ def draw_graph(
         place(scope, node_id, label=_value_label(v, kind, show_data, show_grad, fill), shape="none", margin="0")
         if v.parents:
             op_id = f"{node_id}op"
-            place(scope, op_id, label=esc(op_label(v), 40), shape="ellipse", style="filled", fillcolor=COLORS["op"])
+            place(scope, op_id, label=f"<{esc(op_label(v), 40)}>", shape="ellipse", style="filled",
+                  fillcolor=COLORS["op"])
             edges[(op_id, node_id)] += 1
     for v in nodes:  # edges from inputs to the op that consumed them
         if not v.parents:
@@ -330,15 +344,18 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR") -> Any:
 
 def render(dot: Any, path: str | os.PathLike[str], format: str | None = None) -> str:
     """Write ``dot`` to ``path`` as svg, png, pdf or dot (by ``format`` or the file's extension)."""
+    import graphviz
+
     path = os.fspath(path)
     fmt_ = (format or os.path.splitext(path)[1].lstrip(".") or "svg").lower()
+    if fmt_ not in graphviz.FORMATS:
+        raise ArgumentError(f"render: unknown format {fmt_!r} (from {'format' if format else 'the file name'} "
+                            f"{format or path!r}); use svg, png, pdf or dot, or another of Graphviz's formats")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     if fmt_ in ("dot", "gv"):
         with open(path, "w", encoding="utf-8") as f:
             f.write(dot.source)
         return path
-    import graphviz
-
     try:
         data = dot.pipe(format=fmt_)
     except graphviz.ExecutableNotFound:
