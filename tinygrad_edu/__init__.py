@@ -9,6 +9,7 @@
 """
 
 from . import datasets, nn, optim, viz
+from ._version import __version__
 from .autograd import detect_anomaly, enable_grad, is_grad_enabled, name_scope, no_grad
 from .engine import Value, make_op
 from .errors import (
@@ -25,8 +26,6 @@ from .random import manual_seed
 from .serialization import load, save
 from .tensor_ops import concatenate, stack, where
 
-__version__ = "0.1.0"
-
 __all__ = [
     "AnomalyError",
     "BackwardError",
@@ -36,6 +35,7 @@ __all__ = [
     "ShapeError",
     "TinygradEduError",
     "Value",
+    "__version__",
     "concatenate",
     "datasets",
     "detect_anomaly",

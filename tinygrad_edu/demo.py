@@ -18,6 +18,7 @@ import numpy as np
 
 from . import datasets, nn, optim
 from .engine import Value
+from .errors import MissingDependencyError
 from .plots import save_weight_images
 from .viz import GraphvizNotFoundError, draw_graph, render
 from .viz_cli import mlp, neuron
@@ -62,8 +63,12 @@ def mnist_softmax(out: Path, epochs: int, data: Path | None) -> float:
             opt.step()
     accuracy = float(np.mean(np.argmax(x_test @ W.data + b.data, axis=1) == y_test))
     print(f"  test accuracy {accuracy:.4f} after {epochs} epoch(s), {time.perf_counter() - start:.1f} s")
-    pictures = save_weight_images(W.data, out / "mnist_weights")
-    print(f"  weight images: {pictures[0].parent}/W_digit_0.png ... W_digit_9.png, grid {pictures[-1]}")
+    try:
+        pictures = save_weight_images(W.data, out / "mnist_weights")
+    except MissingDependencyError:
+        print('  weight images skipped: they need matplotlib, pip install "tinygrad-edu[plots]"')
+    else:
+        print(f"  weight images: {pictures[0].parent}/W_digit_0.png ... W_digit_9.png, grid {pictures[-1]}")
     return accuracy
 
 
