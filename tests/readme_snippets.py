@@ -172,11 +172,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("readme", nargs="?", type=Path, default=Path(__file__).resolve().parents[1] / "README.md")
     parser.add_argument("--workdir", type=Path, help="folder to run the blocks from (default: a temporary one)")
+    parser.add_argument("--outside", type=Path, help="fail unless tinygrad_edu is imported from outside this folder")
     args = parser.parse_args(argv)
     import tinygrad_edu
 
+    home = Path(tinygrad_edu.__file__).resolve().parent
+    if args.outside is not None and args.outside.resolve() in home.parents:
+        print(f"FAILED: tinygrad_edu was imported from {home}, inside {args.outside}", file=sys.stderr)
+        return 1
     print(f"README snippets of {args.readme} against tinygrad_edu {tinygrad_edu.__version__} "
-          f"from {Path(tinygrad_edu.__file__).parent}")
+          f"from {home}")
     try:
         result = run(args.readme, args.workdir)
     except SnippetError as e:
