@@ -1,7 +1,7 @@
-"""Run the benchmarks and write the table of times and ratios to benchmarks/README.md.
+"""Run the benchmarks and print the table of times and ratios; only --write also updates benchmarks/README.md.
 
-    python -m benchmarks            # full run, prints the table
-    python -m benchmarks --write    # full run, and updates benchmarks/README.md
+    python -m benchmarks            # full run, prints the table (writes no file)
+    python -m benchmarks --write    # full run, prints the table and writes it into benchmarks/README.md
     python -m benchmarks --quick    # tiny sizes, one repeat: checks that every case still runs
 
 Every peer runs in the same process (the deep chains in one subprocess per
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="tiny sizes and one repeat")
-    parser.add_argument("--write", action="store_true", help="update benchmarks/README.md with the table")
+    parser.add_argument("--write", action="store_true", help="also write the table into benchmarks/README.md")
     parser.add_argument("--only", help="run only cases whose function name contains this text")
     args = parser.parse_args(argv)
     rows: list[dict] = []

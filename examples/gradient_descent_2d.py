@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from tinygrad_edu import Value
+from tinygrad_edu.plots import pyplot
 
 LOW, HIGH = np.array([-2.0, -2.0]), np.array([3.0, 2.0])  # the box
 
@@ -39,10 +40,7 @@ def descend(start: np.ndarray, gamma: float, steps: int) -> np.ndarray:
 
 
 def plot(path: np.ndarray, out: Path) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot("the descent pictures")  # matplotlib: pip install "tinygrad-edu[plots]"
 
     g1, g2 = np.meshgrid(np.linspace(LOW[0], HIGH[0], 200), np.linspace(LOW[1], HIGH[1], 200))
     fz = np.sin(0.8 * g1) * np.sin(0.6 * g2) * np.exp(0.1 * g1)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from tinygrad_edu import Value, nn, optim
+from tinygrad_edu.plots import pyplot
 
 X1 = np.array([[0.0], [1.0]])
 X2 = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -88,10 +89,7 @@ def find_xor_seeds(epochs: int, lr: float, tries: int = 100) -> tuple[int, int]:
 
 
 def plot(results: dict, out: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot("the decision maps and loss curves")  # matplotlib: pip install "tinygrad-edu[plots]"
 
     fig, axes = plt.subplots(2, 3, figsize=(14, 8.5))
     grid = np.linspace(0, 1, 101)

@@ -17,6 +17,7 @@ import numpy as np
 
 from tinygrad_edu import Value, no_grad
 from tinygrad_edu.nn import MLP
+from tinygrad_edu.plots import pyplot
 
 
 def make_moons(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -58,10 +59,7 @@ def train(model: MLP, X: np.ndarray, y: np.ndarray, steps: int) -> list[tuple[fl
 
 
 def plot(model: MLP, X: np.ndarray, y: np.ndarray, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot("the decision boundary picture")  # matplotlib: pip install "tinygrad-edu[plots]"
 
     xx, yy = np.meshgrid(np.linspace(X[:, 0].min() - 1, X[:, 0].max() + 1, 60),
                          np.linspace(X[:, 1].min() - 1, X[:, 1].max() + 1, 60))

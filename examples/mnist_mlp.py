@@ -20,6 +20,7 @@ from tqdm import tqdm
 import tinygrad_edu as tg
 from tinygrad_edu import datasets, nn, no_grad, optim
 from tinygrad_edu.nn import functional as F
+from tinygrad_edu.plots import pyplot
 
 
 def make_model(hidden: int, seed: int) -> nn.Module:
@@ -41,10 +42,7 @@ def evaluate(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
 
 
 def plot(history: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot("the loss and accuracy plot")  # matplotlib: pip install "tinygrad-edu[plots]"
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     left.plot(history["step"], history["loss"], lw=0.8)

@@ -37,3 +37,12 @@ def test_quick_mode_produces_a_number_for_every_case(capsys) -> None:
     assert ours and all(r["value"] is not None and r["value"] > 0 for r in ours if "MNIST" not in r["case"]
                         or "not found" not in r["note"])
     assert "| case | engine |" in capsys.readouterr().out
+
+
+def test_help_says_the_table_is_written_only_with_write(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # one option per line
+    with pytest.raises(SystemExit):
+        run.main(["--help"])
+    for line in capsys.readouterr().out.splitlines():
+        if "README.md" in line:
+            assert "--write" in line, f"help promises a written table without --write: {line.strip()!r}"

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
 from pathlib import Path
+
+import pytest
+import readme_snippets  # tests/readme_snippets.py
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,3 +28,34 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_readme_gives_the_demo_command() -> None:
     blocks = _bash_blocks((ROOT / "README.md").read_text(encoding="utf-8"))
     assert any(b.endswith("-m tinygrad_edu demo") for b in blocks)
+
+
+# ---- README's python blocks run, and show what their comments say (tests/readme_snippets.py) ----
+DATA = Path(os.environ.get("TINYGRAD_EDU_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.mark.skipif(not (DATA / "mnist").is_dir(), reason=f"no MNIST files in {DATA}/mnist")
+def test_readme_python_blocks_run_and_match_their_comments(monkeypatch, tmp_path, capsys) -> None:
+    # The MNIST block's epoch is cut to 20 batches here; .ci/check_wheel.sh runs it whole on the installed wheel.
+    import tinygrad_edu.datasets
+
+    full = tinygrad_edu.datasets.batches
+    monkeypatch.setattr(tinygrad_edu.datasets, "batches", lambda *a, **k: itertools.islice(full(*a, **k), 20))
+    monkeypatch.setenv("TINYGRAD_EDU_DATA", str(DATA))
+    result = readme_snippets.run(ROOT / "README.md", workdir=tmp_path)
+    assert result["blocks"] >= 6 and result["checked"] >= 2
+    assert (tmp_path / "mnist.safetensors").exists()
+
+
+def test_snippet_runner_catches_a_wrong_comment_and_names_the_line(tmp_path) -> None:
+    fake = tmp_path / "README.md"
+    fake.write_text("# t\n\n```python\nx = 2\nprint(x * 0.5)   # 1.0\n```\n\ntext\n\n"
+                    "```python\n(x, x + 1)  # (2, 4)\n```\n")
+    with pytest.raises(readme_snippets.SnippetError, match=r"README.md:11: the line evaluates to \(2, 3\)"):
+        readme_snippets.run(fake, workdir=tmp_path, verbose=False)
+    fake.write_text("```python\nprint(1 / 3)  # 0.3334\n```\n")
+    with pytest.raises(readme_snippets.SnippetError, match="printed 0.333"):
+        readme_snippets.run(fake, workdir=tmp_path, verbose=False)
+    fake.write_text("```python\nimport math\nmath.sqrt(2)  # 1.41421\nundefined_name + 1\n```\n")
+    with pytest.raises(readme_snippets.SnippetError, match="README.md:4: .* raised NameError"):
+        readme_snippets.run(fake, workdir=tmp_path, verbose=False)

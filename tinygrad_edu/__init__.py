@@ -9,6 +9,7 @@
 """
 
 from . import datasets, nn, optim, viz
+from ._version import __version__
 from .autograd import detect_anomaly, enable_grad, is_grad_enabled, name_scope, no_grad
 from .engine import Value, concatenate, make_op, stack, where
 from .errors import (
@@ -27,8 +28,6 @@ from .functional_grad import grad
 from .random import manual_seed
 from .serialization import load, save
 
-__version__ = "0.1.0"
-
 __all__ = [
     "AnomalyError",
     "ArgumentError",
@@ -41,6 +40,7 @@ __all__ = [
     "ShapeError",
     "TinygradEduError",
     "Value",
+    "__version__",
     "concatenate",
     "datasets",
     "detect_anomaly",

@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from ._version import __version__
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen sub-command."""
@@ -13,6 +15,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="tinygrad-edu",
         description="tinygrad_edu: automatic differentiation you can read in an afternoon.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     from . import demo, viz_cli

@@ -18,6 +18,7 @@ import numpy as np
 
 from . import datasets, nn, optim
 from .engine import Value
+from .errors import MissingDependencyError
 from .graph_examples import mlp, neuron
 from .plots import save_weight_images
 from .viz import GraphvizNotFoundError, draw_graph, render
@@ -62,15 +63,19 @@ def mnist_softmax(out: Path, epochs: int, data: Path | None) -> float:
             opt.step()
     accuracy = float(np.mean(np.argmax(x_test @ W.data + b.data, axis=1) == y_test))
     print(f"  test accuracy {accuracy:.4f} after {epochs} epoch(s), {time.perf_counter() - start:.1f} s")
-    pictures = save_weight_images(W.data, out / "mnist_weights")
-    print(f"  weight images: {pictures[0].parent}/W_digit_0.png ... W_digit_9.png, grid {pictures[-1]}")
+    try:
+        pictures = save_weight_images(W.data, out / "mnist_weights")
+    except MissingDependencyError:
+        print('  weight images skipped: they need matplotlib, pip install "tinygrad-edu[plots]"')
+    else:
+        print(f"  weight images: {pictures[0].parent}/W_digit_0.png ... W_digit_9.png, grid {pictures[-1]}")
     return accuracy
 
 
 def graphs(out: Path) -> None:
     """Render the neuron and the MLP graphs (PNG and SVG, or DOT source without Graphviz)."""
     for name, make in (("neuron", neuron), ("mlp", mlp)):
-        dot = draw_graph(make(), title=make.__doc__.splitlines()[0])
+        dot = draw_graph(make(), title=(make.__doc__ or name).splitlines()[0])
         try:
             for fmt in ("png", "svg"):
                 print(f"  {name} graph: {render(dot, out / f'graph_{name}.{fmt}')}")

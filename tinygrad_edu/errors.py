@@ -59,3 +59,7 @@ class StateDictError(TinygradEduError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the whole message
         return str(self.args[0]) if self.args else ""
+
+
+class MissingDependencyError(TinygradEduError, ImportError):
+    """An optional package a feature needs is not installed; the message names the extra that installs it."""

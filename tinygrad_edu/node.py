@@ -196,12 +196,12 @@ class Node:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The Values this one was computed from, in argument order."""
-        return inputs_of(self)  # type: ignore[return-value]
+        return inputs_of(self)
 
     @property
     def _prev(self) -> tuple[Value, ...]:
         """micrograd's name for ``parents``."""
-        return inputs_of(self)  # type: ignore[return-value]
+        return inputs_of(self)
 
     @property
     def op_args(self) -> dict[str, Any]:

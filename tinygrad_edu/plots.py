@@ -1,10 +1,27 @@
-"""Pictures shared by the examples and the demo (matplotlib, imported only when used)."""
+"""Pictures shared by the examples and the demo (matplotlib, imported only when used).
+
+matplotlib is the ``plots`` extra (``pip install "tinygrad-edu[plots]"``); without it
+these functions raise ``MissingDependencyError`` saying so.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
+
+from ._optional import require
+
+
+def pyplot(feature: str = "pictures") -> ModuleType:
+    """``matplotlib.pyplot`` on the file-only Agg backend, or ``MissingDependencyError`` naming the extra.
+
+    >>> plt = pyplot("loss curves")  # doctest: +SKIP
+    """
+    matplotlib = require("matplotlib", extra="plots", feature=feature)
+    matplotlib.use("Agg")
+    return require("matplotlib.pyplot", extra="plots", feature=feature)
 
 
 def save_weight_images(W: np.ndarray, out: Path) -> list[Path]:
@@ -12,11 +29,7 @@ def save_weight_images(W: np.ndarray, out: Path) -> list[Path]:
 
     Red pixels are evidence for the digit, blue against it (one colour scale for all ten).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot("weight images")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     limit = float(np.abs(W).max()) or 1.0

@@ -213,7 +213,7 @@ def draw_graph(
     if label_lines:
         dot.attr(label="<" + "<BR/>".join(label_lines) + ">", labelloc="t")
 
-    clusters: dict[tuple[str, ...], list[str]] = defaultdict(list)  # scope -> node statements
+    clusters: dict[tuple[str, ...], list[tuple[str, dict[str, str]]]] = defaultdict(list)  # scope -> nodes
     edges: Counter[tuple[str, str]] = Counter()
     ids: dict[Value, str] = {}
     merged: dict[Any, str] = {}  # merge key -> node id
@@ -302,9 +302,9 @@ def _emit_clusters(dot: Any, clusters: dict[tuple[str, ...], list]) -> None:
     children: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
     for scope in sorted(all_scopes, key=lambda s: (len(s), s)):
         children[scope[:-1]].append(scope)
-    graphs = {(): dot}
-    order = []  # scopes, parents before children
-    stack = [()]
+    graphs: dict[tuple[str, ...], Any] = {(): dot}
+    order: list[tuple[str, ...]] = []  # scopes, parents before children
+    stack: list[tuple[str, ...]] = [()]
     while stack:
         scope = stack.pop()
         order.append(scope)

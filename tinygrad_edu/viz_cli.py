@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         collapse_modules=args.collapse,
         grad_colors=args.grad_colors,
         max_nodes=args.max_nodes,
-        title=EXAMPLES[args.example].__doc__.splitlines()[0],
+        title=(EXAMPLES[args.example].__doc__ or args.example).splitlines()[0],
     )
     fmt = args.format or (args.out.suffix.lstrip(".") if args.out and args.out.suffix else "svg")
     out = args.out or Path(f"graph-{args.example}.{fmt}")

@@ -94,7 +94,7 @@ class ArithmeticOps:
         if isinstance(other, Number):
             c = float(other)
             return make_op(c + self.data, (self,), "+", _add_number_backward, c)
-        return lift(other, "add", self._result_class) + self  # type: ignore[operator]
+        return lift(other, "add", self._result_class) + self
 
     def __sub__(self: Value, other: Operand) -> Value:
         if other.__class__ is not self.__class__ and not isinstance(other, Node):
@@ -112,7 +112,7 @@ class ArithmeticOps:
         if isinstance(other, Number):
             c = float(other)
             return make_op(c - self.data, (self,), "r-", _neg_backward, c)
-        return lift(other, "sub", self._result_class) - self  # type: ignore[operator]
+        return lift(other, "sub", self._result_class) - self
 
     def __neg__(self: Value) -> Value:
         return make_op(-self.data, (self,), "neg", _neg_backward)
@@ -133,7 +133,7 @@ class ArithmeticOps:
         if isinstance(other, Number):
             c = float(other)
             return make_op(c * self.data, (self,), "*", _mul_number_backward, c)
-        return lift(other, "mul", self._result_class) * self  # type: ignore[operator]
+        return lift(other, "mul", self._result_class) * self
 
     def __truediv__(self: Value, other: Operand) -> Value:
         if other.__class__ is not self.__class__ and not isinstance(other, Node):
@@ -151,7 +151,7 @@ class ArithmeticOps:
         if isinstance(other, Number):
             c = float(other)
             return make_op(_divide(c, self.data), (self,), "r/", _rdiv_number_backward, c)
-        return lift(other, "div", self._result_class) / self  # type: ignore[operator]
+        return lift(other, "div", self._result_class) / self
 
     def __pow__(self: Value, other: Operand) -> Value:
         """``self ** other``; a number exponent is a constant, a Value one is differentiated.
@@ -175,7 +175,7 @@ class ArithmeticOps:
         return make_op(out, (self, other), "**", _pow_backward)
 
     def __rpow__(self: Value, other: Operand) -> Value:  # other ** self
-        return lift(other, "pow", self._result_class) ** self  # type: ignore[operator]
+        return lift(other, "pow", self._result_class) ** self
 
     def __matmul__(self: Value, other: Operand) -> Value:
         other = lift(other, "matmul", self._result_class)
@@ -192,7 +192,7 @@ class ArithmeticOps:
         return make_op(out, (self, other), "@", _matmul_backward, (self.requires_grad, other.requires_grad))
 
     def __rmatmul__(self: Value, other: Operand) -> Value:  # other @ self
-        return lift(other, "matmul", self._result_class) @ self  # type: ignore[operator]
+        return lift(other, "matmul", self._result_class) @ self
 
 
 # ---- the rules ---------------------------------------------------------------------

@@ -12,8 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from hypothesis import strategies as hs
-from hypothesis.extra import numpy as hnp
+
+from .._optional import missing
+
+try:
+    from hypothesis import strategies as hs
+    from hypothesis.extra import numpy as hnp
+except ImportError as e:  # Hypothesis is the `testing` extra, not a run-time dependency
+    raise missing("hypothesis", extra="testing", feature="tinygrad_edu.testing.strategies", cause=e) from e
 
 #: Safe input ranges per kind of op: (low, high) for the values drawn.
 RANGES: dict[str, tuple[float, float]] = {
