@@ -59,3 +59,16 @@ def test_snippet_runner_catches_a_wrong_comment_and_names_the_line(tmp_path) -> 
     fake.write_text("```python\nimport math\nmath.sqrt(2)  # 1.41421\nundefined_name + 1\n```\n")
     with pytest.raises(readme_snippets.SnippetError, match="README.md:4: .* raised NameError"):
         readme_snippets.run(fake, workdir=tmp_path, verbose=False)
+
+
+def test_the_add_an_op_example_is_the_real_source() -> None:
+    """README's worked example of a primitive (log1p) is the code in ops/elementwise.py, to the letter."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Adding an op"):]
+    block = section[section.index("```python\n") + len("```python\n"):section.index("```\n", section.index("```python"))]
+    code = "".join(line for line in block.splitlines(keepends=True) if not line.startswith("# class "))
+    source = (ROOT / "tinygrad_edu" / "ops" / "elementwise.py").read_text(encoding="utf-8")
+    indented = "".join(("    " + line) if line.strip() else line for line in code.splitlines(keepends=True))
+    assert indented in source
+    assert 'Op("log1p", lambda a: a.log1p(), np.log1p, kinds=("positive",), scalar=True)' in (
+        ROOT / "tests" / "op_registry.py").read_text(encoding="utf-8")
