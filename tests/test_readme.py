@@ -65,7 +65,8 @@ def test_the_add_an_op_example_is_the_real_source() -> None:
     """README's worked example of a primitive (log1p) is the code in ops/elementwise.py, to the letter."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Adding an op"):]
-    block = section[section.index("```python\n") + len("```python\n"):section.index("```\n", section.index("```python"))]
+    start = section.index("```python\n") + len("```python\n")
+    block = section[start:section.index("```\n", start)]
     code = "".join(line for line in block.splitlines(keepends=True) if not line.startswith("# class "))
     source = (ROOT / "tinygrad_edu" / "ops" / "elementwise.py").read_text(encoding="utf-8")
     indented = "".join(("    " + line) if line.strip() else line for line in code.splitlines(keepends=True))
