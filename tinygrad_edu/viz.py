@@ -19,13 +19,16 @@ import math
 import os
 import re
 from collections import Counter, defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .autograd import walk
 from .engine import Value, raw
 from .errors import ArgumentError, TinygradEduError
+
+if TYPE_CHECKING:
+    import graphviz
 
 __all__ = ["GraphvizNotFoundError", "draw_dot", "draw_graph", "render"]
 
@@ -178,7 +181,7 @@ def draw_graph(
     grad_colors: bool = False,
     legend: bool = True,
     title: str | None = None,
-) -> Any:
+) -> graphviz.Digraph:
     """Draw the graph that produced ``root`` as a ``graphviz.Digraph``.
 
     >>> from tinygrad_edu import Value
@@ -335,14 +338,14 @@ def _legend(dot: Any, grad_colors: bool) -> None:
              shape="none", fontsize="9")
 
 
-def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR") -> Any:
+def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR") -> graphviz.Digraph:
     """micrograd's name: ``draw_graph`` with micrograd's arguments."""
     dot = draw_graph(root, rankdir=rankdir)
     dot.format = format
     return dot
 
 
-def render(dot: Any, path: str | os.PathLike[str], format: str | None = None) -> str:
+def render(dot: graphviz.Digraph, path: str | os.PathLike[str], format: str | None = None) -> str:
     """Write ``dot`` to ``path`` as svg, png, pdf or dot (by ``format`` or the file's extension)."""
     import graphviz
 

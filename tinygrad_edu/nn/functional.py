@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Value, exp, lift, make_op, raw
+from ..engine import Operand, Value, exp, lift, make_op, raw
 from ..engine import sigmoid as _sigmoid_of
 from ..errors import ArgumentError, DataError, ShapeError, fmt_shape
 from ..node import shows
@@ -21,7 +21,7 @@ from ..node import shows
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _value(x: Any, op: str) -> Value:
+def _value(x: Operand, op: str) -> Value:
     return lift(x, op, Value)  # type: ignore[return-value]
 
 
@@ -47,32 +47,32 @@ def _same_shape(op: str, input: Value, target: Any) -> None:
 
 
 # ---- activations ---------------------------------------------------------------
-def sigmoid(x: Any) -> Value:
+def sigmoid(x: Operand) -> Value:
     """1 / (1 + e**-x), elementwise; never overflows."""
     return _value(x, "sigmoid").sigmoid()
 
 
-def relu(x: Any) -> Value:
+def relu(x: Operand) -> Value:
     """max(0, x), elementwise."""
     return _value(x, "relu").relu()
 
 
-def tanh(x: Any) -> Value:
+def tanh(x: Operand) -> Value:
     """Hyperbolic tangent, elementwise."""
     return _value(x, "tanh").tanh()
 
 
-def softmax(x: Any, dim: int = -1) -> Value:
+def softmax(x: Operand, dim: int = -1) -> Value:
     """e**x / sum(e**x) along ``dim``."""
     return _value(x, "softmax").softmax(axis=dim)
 
 
-def log_softmax(x: Any, dim: int = -1) -> Value:
+def log_softmax(x: Operand, dim: int = -1) -> Value:
     """x - logsumexp(x) along ``dim``."""
     return _value(x, "log_softmax").log_softmax(axis=dim)
 
 
-def one_hot(labels: Any, num_classes: int | None = None) -> np.ndarray:
+def one_hot(labels: Operand, num_classes: int | None = None) -> np.ndarray:
     """Class indices (N,) -> an int64 array (N, num_classes) with a single 1 per row.
 
     >>> one_hot([2, 0], 3)
@@ -108,7 +108,7 @@ def _class_indices(labels: Any, num_classes: int | None, op: str) -> np.ndarray:
 
 
 # ---- layers --------------------------------------------------------------------
-def linear(x: Any, weight: Value, bias: Value | None = None) -> Value:
+def linear(x: Operand, weight: Value, bias: Value | None = None) -> Value:
     """y = x W^T + b, weight of shape (out, in) as in PyTorch; one fused op.
 
     Fused because the composed form x @ W.T + b computes dW as a transposed
@@ -143,7 +143,7 @@ def _linear_backward(g, out, need_x, x, w, b=None):
 # A target that is a Value is differentiated too, as in PyTorch: mse_loss, the two
 # binary cross-entropies and cross_entropy with probability targets pass a gradient
 # to it (class indices, being integers, have none).
-def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Value:
+def mse_loss(input: Operand, target: Operand, reduction: str = "mean") -> Value:
     """Mean squared error: mean((input - target)**2) (or the sum, or per element)."""
     _check_reduction(reduction, "mse_loss")
     input = _value(input, "mse_loss")
@@ -151,7 +151,7 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Value:
     return _reduce((input - target) ** 2, reduction)
 
 
-def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Value:
+def binary_cross_entropy(input: Operand, target: Operand, reduction: str = "mean") -> Value:
     """-(t log p + (1 - t) log(1 - p)) for probabilities p; logs clamped at -100 like PyTorch.
 
     Composed from ops, so a target that is a Value gets its gradient,
@@ -171,7 +171,7 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Va
     return _reduce(loss, reduction)
 
 
-def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Value:
+def binary_cross_entropy_with_logits(input: Operand, target: Operand, reduction: str = "mean") -> Value:
     """BCE of sigmoid(x) against t, computed stably: max(x, 0) - x t + log(1 + e^-|x|).
 
     One fused op; a target that is a Value requiring grad becomes its second input.
@@ -197,7 +197,7 @@ def _bce_logits_backward(g, out, t, x, target=None):
     return g * (s - target), -g * x
 
 
-def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Value:
+def cross_entropy(input: Operand, target: Operand, reduction: str = "mean") -> Value:
     """Softmax cross-entropy of logits against class indices or class probabilities, as PyTorch's.
 
     Logits are (N, C), (C,) or (N, C, d1, ...) (classes on axis 1); targets are

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import name_scope
-from ..engine import Value
+from ..engine import Operand, Value
 from ..errors import ArgumentError, DataError, ShapeError, StateDictError, fmt_shape
 from . import functional as F
 from . import init
@@ -333,7 +333,7 @@ class Linear(Module):
         bound = 1.0 / math.sqrt(in_features) if in_features else 0.0
         self.bias = init.uniform_(_empty_parameter((out_features,), dtype), -bound, bound, generator) if bias else None
 
-    def forward(self, x: Any) -> Value:
+    def forward(self, x: Operand) -> Value:
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
@@ -369,21 +369,21 @@ class Sequential(Module):
 class ReLU(Module):
     """max(0, x)."""
 
-    def forward(self, x: Any) -> Value:
+    def forward(self, x: Operand) -> Value:
         return F.relu(x)
 
 
 class Tanh(Module):
     """tanh(x)."""
 
-    def forward(self, x: Any) -> Value:
+    def forward(self, x: Operand) -> Value:
         return F.tanh(x)
 
 
 class Sigmoid(Module):
     """1 / (1 + e**-x)."""
 
-    def forward(self, x: Any) -> Value:
+    def forward(self, x: Operand) -> Value:
         return F.sigmoid(x)
 
 
@@ -393,7 +393,7 @@ class Softmax(Module):
     def __init__(self, dim: int = -1) -> None:
         self.dim = dim
 
-    def forward(self, x: Any) -> Value:
+    def forward(self, x: Operand) -> Value:
         return F.softmax(x, self.dim)
 
     def extra_repr(self) -> str:
@@ -410,7 +410,7 @@ class Identity(Module):
 class Flatten(Module):
     """Flattens all axes after the first (the batch axis)."""
 
-    def forward(self, x: Any) -> Value:
+    def forward(self, x: Operand) -> Value:
         x = F._value(x, "flatten")
         return x.reshape(x.shape[0], -1)
 
