@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, Union
 import numpy as np
 
 from . import autograd
-from .autograd import MANY, _Mode, fit_grad, inputs_of
+from .autograd import MANY, current_mode, fit_grad, inputs_of
 from .errors import BackwardError, DataError, ShapeError, fmt_shape
 
 if TYPE_CHECKING:
@@ -370,7 +370,7 @@ def _fill(node: Node, data: Any, requires_grad: bool, inputs: tuple[Node, ...], 
     node._op = op
     node._rule = rule
     node._ctx = ctx
-    node._scope = _Mode.scope  # names of the modules running when it was made
+    node._scope = current_mode().scope  # names of the modules running when it was made
     node._n = 0  # uses still to be back-propagated, during a backward pass
     node._g = None
 
@@ -416,7 +416,7 @@ def make_op(data: Any, inputs: tuple[Node, ...], op: str, rule: Rule, ctx: Any =
     out._op = op
     out._n = 0
     out._g = None
-    mode = _Mode
+    mode = current_mode()
     out._scope = mode.scope
     if mode.grad:
         for x in inputs:
