@@ -37,6 +37,14 @@ def broadcast_error(op: str, a: Any, b: Any) -> ShapeError:
     )
 
 
+def _number(x: float | int) -> float:
+    """A number on one side of an op, as a float: an int beyond float's range is inf, as in IEEE (Python raises)."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.copysign(math.inf, x)
+
+
 def _divide(a: Any, b: Any) -> Any:
     """a / b; for two Python floats with IEEE semantics (inf/nan) like NumPy's."""
     if a.__class__ is float and b.__class__ is float and b == 0:
@@ -46,10 +54,11 @@ def _divide(a: Any, b: Any) -> Any:
 
 def _float_pow(x: float, c: float) -> float:
     """x ** c on Python floats with NumPy's answers (inf, nan) where Python raises or goes complex."""
-    if x == 0 and c < 0:
-        return math.inf
-    if x < 0 and not c.is_integer():
-        return math.nan
+    if x == 0 and c < 0:  # IEEE: inf, signed like x when c is an odd integer (Python raises)
+        odd = c.is_integer() and int(c) % 2 == 1
+        return math.copysign(math.inf, x) if odd else math.inf
+    if x < 0 and not c.is_integer() and (math.isfinite(x) or c == 0.5) and math.isfinite(c):
+        return math.nan  # Python would give a complex number (and NumPy's x**0.5 is sqrt(x): nan at -inf)
     try:
         return x**c
     except OverflowError:
@@ -81,7 +90,7 @@ class ArithmeticOps:
     def __add__(self: Value, other: Operand) -> Value:
         if other.__class__ is not self.__class__ and not isinstance(other, Node):
             if isinstance(other, Number):
-                c = float(other)
+                c = _number(other)
                 return make_op(self.data + c, (self,), "+", _add_number_backward, c)
             other = lift(other, "add", self._result_class)
         try:
@@ -92,14 +101,14 @@ class ArithmeticOps:
 
     def __radd__(self: Value, other: Operand) -> Value:  # other + self
         if isinstance(other, Number):
-            c = float(other)
+            c = _number(other)
             return make_op(c + self.data, (self,), "+", _add_number_backward, c)
         return lift(other, "add", self._result_class) + self
 
     def __sub__(self: Value, other: Operand) -> Value:
         if other.__class__ is not self.__class__ and not isinstance(other, Node):
             if isinstance(other, Number):
-                c = float(other)
+                c = _number(other)
                 return make_op(self.data - c, (self,), "-", _add_number_backward, c)
             other = lift(other, "sub", self._result_class)
         try:
@@ -110,7 +119,7 @@ class ArithmeticOps:
 
     def __rsub__(self: Value, other: Operand) -> Value:  # other - self
         if isinstance(other, Number):
-            c = float(other)
+            c = _number(other)
             return make_op(c - self.data, (self,), "r-", _neg_backward, c)
         return lift(other, "sub", self._result_class) - self
 
@@ -120,7 +129,7 @@ class ArithmeticOps:
     def __mul__(self: Value, other: Operand) -> Value:
         if other.__class__ is not self.__class__ and not isinstance(other, Node):
             if isinstance(other, Number):
-                c = float(other)
+                c = _number(other)
                 return make_op(self.data * c, (self,), "*", _mul_number_backward, c)
             other = lift(other, "mul", self._result_class)
         try:
@@ -131,14 +140,14 @@ class ArithmeticOps:
 
     def __rmul__(self: Value, other: Operand) -> Value:  # other * self
         if isinstance(other, Number):
-            c = float(other)
+            c = _number(other)
             return make_op(c * self.data, (self,), "*", _mul_number_backward, c)
         return lift(other, "mul", self._result_class) * self
 
     def __truediv__(self: Value, other: Operand) -> Value:
         if other.__class__ is not self.__class__ and not isinstance(other, Node):
             if isinstance(other, Number):
-                c = float(other)
+                c = _number(other)
                 return make_op(_divide(self.data, c), (self,), "/", _div_number_backward, c)
             other = lift(other, "div", self._result_class)
         try:
@@ -149,7 +158,7 @@ class ArithmeticOps:
 
     def __rtruediv__(self: Value, other: Operand) -> Value:  # other / self
         if isinstance(other, Number):
-            c = float(other)
+            c = _number(other)
             return make_op(_divide(c, self.data), (self,), "r/", _rdiv_number_backward, c)
         return lift(other, "div", self._result_class) / self
 
@@ -159,7 +168,7 @@ class ArithmeticOps:
         NOTE: a negative base with a non-integer exponent gives nan (not complex).
         """
         if isinstance(other, Number):
-            c = float(other)
+            c = _number(other)
             x = self.data
             out = _float_pow(x, c) if x.__class__ is float else x**c
             return make_op(out, (self,), "**", _pow_number_backward, c)
