@@ -10,6 +10,7 @@ import gc
 import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu import Value, nn
+from tinygrad_edu import Value, nn, threads
 from tinygrad_edu.nn import functional as F
 
 from .numpy_mlp import NumpyMLP, plain_numpy_step
@@ -349,4 +350,81 @@ def memory(quick: bool) -> list[Row]:
     return rows
 
 
-CASES = [scalar_moons, tensor_mlp, per_op, deep_chain, mnist_softmax, memory]
+# ---- 7. the MLP step with a busy neighbour core ----------------------------------------------------------
+SPINNER = "while True: pass"  # a busy neighbour: one core kept busy by another process
+
+
+def _block(fn: Callable[[], object], steps: int) -> float:
+    """Seconds per call of ``fn`` over ``steps`` calls in a row, after one call to warm up."""
+    fn()
+    start = time.perf_counter()
+    for _ in range(steps):
+        fn()
+    return (time.perf_counter() - start) / steps
+
+
+def _spread(values: list[float]) -> tuple[float, float]:
+    q = statistics.quantiles(values, n=4) if len(values) >= 4 else (0.0, 0.0, 0.0)
+    return statistics.median(values), q[2] - q[0]
+
+
+def _fmt_ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1e3:.3g} ms"
+
+
+def busy_neighbour(quick: bool) -> list[Row]:
+    x, y, _ = _mlp_data()
+    rng = np.random.default_rng(0)
+    # the example's network (examples/mnist_mlp.py): products of 128 x 784 x 256
+    net = nn.Sequential(nn.Linear(784, 256, generator=rng), nn.ReLU(), nn.Linear(256, 10, generator=rng))
+    state = net.state_dict()
+    ref = NumpyMLP(state["0.weight"], state["0.bias"], state["2.weight"], state["2.bias"], len(y))
+    opt = tg.optim.SGD(net.parameters(), lr=0.01)
+    ours, numpy_ = "tinygrad_edu", "hand-written NumPy"
+    engines = {ours: lambda: _our_step(net, opt, x, y), numpy_: lambda: ref.step(x, y, 0.01)}
+    default = threads.get_num_threads()
+    settings = (default, 1) if default > 1 else (1,)
+    rounds, steps = (2, 3) if quick else (15, 20)
+    times: dict[tuple, list[float]] = {}
+    # One spinner for the whole case, paused (SIGSTOP) for the quiet half of every round and resumed
+    # (SIGCONT) for the busy half, so that quiet and busy, default threads and one thread, this engine and
+    # NumPy are all timed in turn within each round and see the same machine.
+    spinner = subprocess.Popen([sys.executable, "-c", SPINNER])
+    try:
+        for _ in range(rounds):
+            for busy in (False, True):
+                os.kill(spinner.pid, signal.SIGCONT if busy else signal.SIGSTOP)
+                time.sleep(0.05)
+                for n in settings:
+                    threads.set_num_threads(n)
+                    for name, step in engines.items():
+                        times.setdefault((name, busy, n), []).append(_block(step, steps))
+    finally:
+        threads.set_num_threads(default)
+        spinner.kill()
+        spinner.wait()
+
+    def per_round(a: tuple, b: tuple) -> str:  # median and IQR over the rounds of the ratio a / b
+        median, iqr = _spread([ta / tb for ta, tb in zip(times[a], times[b])])
+        return f"per round: {median:.2f}x (IQR {iqr:.2f})"
+
+    rows = []
+    for n in settings:
+        setting = "as NumPy sets them" if n == default else "threads.set_num_threads(1)"
+        case = f"7. MLP step 784-256-10, batch 128, one core busy; BLAS threads: {n} ({setting})"
+        rows += [
+            row(case, f"{ours}, neighbour busy", *_spread(times[(ours, True, n)]),
+                note=f"busy / quiet {per_round((ours, True, n), (ours, False, n))}"),
+            row(case, f"{numpy_}, neighbour busy", *_spread(times[(numpy_, True, n)]),
+                note=per_round((ours, True, n), (numpy_, True, n))),
+            row(case, f"reference: {ours}, quiet", *_spread(times[(ours, False, n)]),
+                note=f"the spinner paused; {numpy_} quiet: {_fmt_ms(times[(numpy_, False, n)])}, {ours} / it "
+                     f"{per_round((ours, False, n), (numpy_, False, n))}"),
+        ]
+    if default > 1:
+        rows[-1]["note"] += (f"; quiet, {ours} with 1 thread / with {default}: "
+                             f"{per_round((ours, False, 1), (ours, False, default))}")
+    return rows
+
+
+CASES = [scalar_moons, tensor_mlp, per_op, deep_chain, mnist_softmax, memory, busy_neighbour]
