@@ -383,22 +383,36 @@ def busy_neighbour(quick: bool) -> list[Row]:
     ours, numpy_ = "tinygrad_edu", "hand-written NumPy"
     engines = {ours: lambda: _our_step(net, opt, x, y), numpy_: lambda: ref.step(x, y, 0.01)}
     default = threads.get_num_threads()
-    settings = (default, 1) if default > 1 else (1,)
-    rounds, steps = (2, 3) if quick else (15, 20)
+    settings = {f"{default}, as NumPy sets them": default, "1, threads.set_num_threads(1)": 1,
+                "threads.use_free_cores() every step": None}
+    rounds, steps, settle = (1, 2, 0.0) if quick else (10, 20, 0.6)
     times: dict[tuple, list[float]] = {}
+
+    def adaptive(step: Callable[[], object]) -> Callable[[], object]:
+        def run():
+            threads.use_free_cores()
+            step()
+        return run
+
     # One spinner for the whole case, paused (SIGSTOP) for the quiet half of every round and resumed
-    # (SIGCONT) for the busy half, so that quiet and busy, default threads and one thread, this engine and
-    # NumPy are all timed in turn within each round and see the same machine.
+    # (SIGCONT) for the busy half, so that quiet and busy, each thread setting, this engine and NumPy
+    # are all timed in turn within each round and see the same machine.
     spinner = subprocess.Popen([sys.executable, "-c", SPINNER])
     try:
         for _ in range(rounds):
             for busy in (False, True):
                 os.kill(spinner.pid, signal.SIGCONT if busy else signal.SIGSTOP)
                 time.sleep(0.05)
-                for n in settings:
-                    threads.set_num_threads(n)
+                for setting, n in settings.items():
                     for name, step in engines.items():
-                        times.setdefault((name, busy, n), []).append(_block(step, steps))
+                        if n is None:  # run the loop long enough for use_free_cores to see the machine
+                            step = adaptive(step)
+                            end = time.perf_counter() + settle
+                            while time.perf_counter() < end:
+                                step()
+                        else:
+                            threads.set_num_threads(n)
+                        times.setdefault((name, busy, setting), []).append(_block(step, steps))
     finally:
         threads.set_num_threads(default)
         spinner.kill()
@@ -406,25 +420,23 @@ def busy_neighbour(quick: bool) -> list[Row]:
 
     def per_round(a: tuple, b: tuple) -> str:  # median and IQR over the rounds of the ratio a / b
         median, iqr = _spread([ta / tb for ta, tb in zip(times[a], times[b])])
-        return f"per round: {median:.2f}x (IQR {iqr:.2f})"
+        return f"{median:.2f}x (IQR {iqr:.2f}) per round"
 
     rows = []
-    for n in settings:
-        setting = "as NumPy sets them" if n == default else "threads.set_num_threads(1)"
-        case = f"7. MLP step 784-256-10, batch 128, one core busy; BLAS threads: {n} ({setting})"
+    first = next(iter(settings))
+    for setting in settings:
+        case = f"7. MLP step 784-256-10, batch 128, one core busy; BLAS threads: {setting}"
+        quiet_note = (f"the spinner paused; {numpy_}: {_fmt_ms(times[(numpy_, False, setting)])}, {ours} / it "
+                      f"{per_round((ours, False, setting), (numpy_, False, setting))}")
+        if setting != first:
+            quiet_note += f"; / {ours} quiet with {first}: {per_round((ours, False, setting), (ours, False, first))}"
         rows += [
-            row(case, f"{ours}, neighbour busy", *_spread(times[(ours, True, n)]),
-                note=f"busy / quiet {per_round((ours, True, n), (ours, False, n))}"),
-            row(case, f"{numpy_}, neighbour busy", *_spread(times[(numpy_, True, n)]),
-                note=per_round((ours, True, n), (numpy_, True, n))),
-            row(case, f"reference: {ours}, quiet", *_spread(times[(ours, False, n)]),
-                note=f"the spinner paused; {numpy_} quiet: {_fmt_ms(times[(numpy_, False, n)])}, {ours} / it "
-                     f"{per_round((ours, False, n), (numpy_, False, n))}"),
+            row(case, f"{ours}, neighbour busy", *_spread(times[(ours, True, setting)]),
+                note=f"busy / quiet: {per_round((ours, True, setting), (ours, False, setting))}"),
+            row(case, f"{numpy_}, neighbour busy", *_spread(times[(numpy_, True, setting)]),
+                note=per_round((ours, True, setting), (numpy_, True, setting))),
+            row(case, f"reference: {ours}, quiet", *_spread(times[(ours, False, setting)]), note=quiet_note),
         ]
-    if default > 1:
-        rows[-1]["note"] += (f"; quiet, {ours} with 1 thread / with {default}: "
-                             f"{per_round((ours, False, 1), (ours, False, default))}")
     return rows
-
 
 CASES = [scalar_moons, tensor_mlp, per_op, deep_chain, mnist_softmax, memory, busy_neighbour]
