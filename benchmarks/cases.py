@@ -372,6 +372,10 @@ def _fmt_ms(values: list[float]) -> str:
     return f"{statistics.median(values) * 1e3:.3g} ms"
 
 
+def _others(cores: list[float]) -> str:
+    return f" (other processes: {statistics.median(cores):.2f} cores)" if cores else ""
+
+
 def busy_neighbour(quick: bool) -> list[Row]:
     x, y, _ = _mlp_data()
     rng = np.random.default_rng(0)
@@ -387,6 +391,7 @@ def busy_neighbour(quick: bool) -> list[Row]:
                 "threads.use_free_cores() every step": None}
     rounds, steps, settle = (1, 2, 0.0) if quick else (10, 20, 0.6)
     times: dict[tuple, list[float]] = {}
+    others: dict[bool, list[float]] = {False: [], True: []}  # cores other processes kept busy, per half-round
 
     def adaptive(step: Callable[[], object]) -> Callable[[], object]:
         def run():
@@ -403,6 +408,7 @@ def busy_neighbour(quick: bool) -> list[Row]:
             for busy in (False, True):
                 os.kill(spinner.pid, signal.SIGCONT if busy else signal.SIGSTOP)
                 time.sleep(0.05)
+                start, cpu = time.perf_counter(), threads._cpu_seconds()
                 for setting, n in settings.items():
                     for name, step in engines.items():
                         if n is None:  # run the loop long enough for use_free_cores to see the machine
@@ -413,6 +419,9 @@ def busy_neighbour(quick: bool) -> list[Row]:
                         else:
                             threads.set_num_threads(n)
                         times.setdefault((name, busy, setting), []).append(_block(step, steps))
+                if cpu is not None:
+                    all_cores, own = (b - a for a, b in zip(cpu, threads._cpu_seconds()))
+                    others[busy].append((all_cores - own) / (time.perf_counter() - start))
     finally:
         threads.set_num_threads(default)
         spinner.kill()
@@ -426,17 +435,19 @@ def busy_neighbour(quick: bool) -> list[Row]:
     first = next(iter(settings))
     for setting in settings:
         case = f"7. MLP step 784-256-10, batch 128, one core busy; BLAS threads: {setting}"
-        quiet_note = (f"the spinner paused; {numpy_}: {_fmt_ms(times[(numpy_, False, setting)])}, {ours} / it "
-                      f"{per_round((ours, False, setting), (numpy_, False, setting))}")
+        busy_ours, busy_numpy = (ours, True, setting), (numpy_, True, setting)
+        quiet_ours, quiet_numpy = (ours, False, setting), (numpy_, False, setting)
+        quiet_note = (f"the spinner paused{_others(others[False])}; {numpy_}: {_fmt_ms(times[quiet_numpy])}, "
+                      f"{ours} / it {per_round(quiet_ours, quiet_numpy)}")
         if setting != first:
-            quiet_note += f"; / {ours} quiet with {first}: {per_round((ours, False, setting), (ours, False, first))}"
+            quiet_note += f"; / {ours} quiet with {first}: {per_round(quiet_ours, (ours, False, first))}"
         rows += [
-            row(case, f"{ours}, neighbour busy", *_spread(times[(ours, True, setting)]),
-                note=f"busy / quiet: {per_round((ours, True, setting), (ours, False, setting))}"),
-            row(case, f"{numpy_}, neighbour busy", *_spread(times[(numpy_, True, setting)]),
-                note=per_round((ours, True, setting), (numpy_, True, setting))),
-            row(case, f"reference: {ours}, quiet", *_spread(times[(ours, False, setting)]), note=quiet_note),
+            row(case, f"{ours}, neighbour busy", *_spread(times[busy_ours]),
+                note=f"busy / quiet: {per_round(busy_ours, quiet_ours)}{_others(others[True])}"),
+            row(case, f"{numpy_}, neighbour busy", *_spread(times[busy_numpy]), note=per_round(busy_ours, busy_numpy)),
+            row(case, f"reference: {ours}, quiet", *_spread(times[quiet_ours]), note=quiet_note),
         ]
     return rows
+
 
 CASES = [scalar_moons, tensor_mlp, per_op, deep_chain, mnist_softmax, memory, busy_neighbour]

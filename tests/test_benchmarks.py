@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks import cases, run
+from benchmarks import cases, quiet_threads, run
 from benchmarks.numpy_mlp import NumpyMLP
 from tinygrad_edu.nn import functional as F
 
@@ -58,3 +58,9 @@ def test_a_run_of_one_case_replaces_only_its_own_rows(tmp_path, monkeypatch) -> 
     assert sum(line.startswith("- case 7: re-run alone with `python -m benchmarks --only busy --write`")
                for line in lines) == 1
     assert "- machine: m" in lines and text.endswith("text after\n")
+
+
+def test_the_quiet_threads_script_compares_the_three_settings(capsys) -> None:
+    quiet_threads.main(rounds=1, steps=1)
+    out = capsys.readouterr().out
+    assert out.count("use_free_cores chose: [") == 2 and out.count("1 / ") == 2
