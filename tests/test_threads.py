@@ -24,7 +24,7 @@ def restore_threads():
     before = threads.get_num_threads()
     yield
     threads.set_num_threads(before)
-    threads._last = None
+    threads._last, threads._decided = None, False
 
 
 def test_set_num_threads_changes_what_the_blas_library_reports() -> None:
@@ -57,12 +57,26 @@ def test_use_free_cores_reads_the_clock_at_most_once_per_interval(monkeypatch) -
     monkeypatch.setattr(threads, "_cores", lambda: 2)
     monkeypatch.setattr(threads, "_default", 2)
     threads.set_num_threads(2)
-    threads._last = None
+    threads._last, threads._decided = None, False
     assert threads.use_free_cores(every=1.0) == 2  # the first call only takes a sample
     assert threads.use_free_cores(every=1.0) == 2 and len(reads) == 1  # within the interval: no reading
     threads._last = (threads._last[0] - 2.0, *threads._last[1:])  # two seconds later
     assert threads.use_free_cores(every=1.0) == 1 and len(reads) == 2
     assert blas_threads() == {1}
+
+
+def test_use_free_cores_makes_its_first_choice_soon_then_waits_the_full_interval(monkeypatch) -> None:
+    samples = iter([(100.0, 1.0), (100.2, 1.0), (100.4, 1.0)])
+    reads = []
+    monkeypatch.setattr(threads, "_cpu_seconds", lambda: reads.append(1) or next(samples))
+    threads._last, threads._decided = None, False
+    threads.use_free_cores(every=10.0)
+    threads._last = (threads._last[0] - 0.2, *threads._last[1:])  # 0.2 s later: past FIRST_LOOK
+    threads.use_free_cores(every=10.0)
+    assert len(reads) == 2 and threads._decided
+    threads._last = (threads._last[0] - 0.2, *threads._last[1:])  # 0.2 s later again: within `every` now
+    threads.use_free_cores(every=10.0)
+    assert len(reads) == 2
 
 
 def test_use_free_cores_gives_up_the_core_a_busy_process_takes() -> None:

@@ -30,6 +30,8 @@ _controller = None  # threadpoolctl's controller of the loaded BLAS libraries: f
 _default: int | None = None  # the BLAS library's own thread count, before anything here changed it
 _last: tuple[float, float, float] | None = None  # use_free_cores' previous sample: (time, busy core-s, own s)
 _chosen = 1  # the thread count use_free_cores chose last
+_decided = False  # whether use_free_cores has chosen once: the first choice comes after FIRST_LOOK seconds
+FIRST_LOOK = 0.1  # long enough for /proc/stat's 10 ms ticks, short enough to lose few slow steps at the start
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100  # /proc/stat counts in these
 
 
@@ -105,15 +107,16 @@ def use_free_cores(every: float = 0.5) -> int:
     """Set the BLAS threads to the cores other processes left free since the last call; returns the count.
 
     Meant to be called once per training step: it measures at most once per ``every`` seconds (reading
-    /proc/stat, ~20 us) and returns at once otherwise. Off Linux it leaves the threads as they are.
+    /proc/stat, ~40 us; the first time after 0.1 s) and returns at once otherwise, and it overrides
+    ``set_num_threads``. Off Linux it leaves the threads as they are.
 
     >>> n = use_free_cores()
     >>> 1 <= n <= os.cpu_count()
     True
     """
-    global _last, _chosen
+    global _last, _chosen, _decided
     now = time.monotonic()
-    if _last is not None and now - _last[0] < every:
+    if _last is not None and now - _last[0] < (every if _decided else min(every, FIRST_LOOK)):
         return _chosen
     sample = _cpu_seconds()
     if sample is None:  # pragma: no cover - not Linux
@@ -125,6 +128,7 @@ def use_free_cores(every: float = 0.5) -> int:
         n = threads_for(others, _cores(), _default or 1)
         if n != get_num_threads():
             blas.limit(limits=n)
+        _decided = True
     _last = (now, busy, own)
     _chosen = get_num_threads()
     return _chosen
