@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> dict:
         bar = tqdm(batches, total=-(-len(x_train) // args.batch_size), desc=f"epoch {epoch + 1}/{args.epochs}")
         for xb, yb in bar:
             # BLAS threads only on cores no other program is using: with one core busy elsewhere, a second
-            # thread makes every matrix product wait for it (~10x slower steps; benchmarks/README.md, case 7)
+            # thread makes every matrix product wait for it (2-10x slower steps; benchmarks/README.md, case 7)
             threads.use_free_cores()
             loss = F.cross_entropy(model(xb), yb)
             opt.zero_grad()

@@ -4,7 +4,7 @@ NumPy hands every matrix product to a BLAS library (OpenBLAS in the pip wheels),
 product evenly between as many threads as there are cores and waits for the slowest. On a quiet machine
 the second thread makes an MNIST-sized training step ~1.1-1.3x faster. When another program keeps a core
 busy, the thread on that core gets only part of it, every product waits for it, and the idle threads spin
-against the other program: the step runs ~10x slower, while with one thread it is barely slowed.
+against the other program: the step runs 2-10x slower, while with one thread it is barely slowed.
 ``use_free_cores()``, called in a training loop, follows the machine: as many threads as there are cores
 that other processes leave free. benchmarks/README.md (case 7) has the measurements.
 
