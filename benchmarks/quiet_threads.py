@@ -21,7 +21,7 @@ from tinygrad_edu import nn, threads
 from .cases import _block, _mlp_data, _our_step, _spread
 
 
-def main(rounds: int = 12, steps: int = 20) -> None:
+def main(rounds: int = 12, steps: int = 20, settle: float = 0.6) -> None:
     x, y, _ = _mlp_data()
     default = threads.get_num_threads()
     for hidden in (256, 128):
@@ -44,7 +44,7 @@ def main(rounds: int = 12, steps: int = 20) -> None:
             threads.set_num_threads(1)
             times["1"].append(_block(step, steps))
             threads.set_num_threads(default)
-            end = time.perf_counter() + 0.6  # long enough for use_free_cores to measure the machine
+            end = time.perf_counter() + settle  # long enough for use_free_cores to measure the machine
             while time.perf_counter() < end:
                 adaptive()
             times["use_free_cores"].append(_block(adaptive, steps))

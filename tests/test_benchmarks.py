@@ -61,6 +61,6 @@ def test_a_run_of_one_case_replaces_only_its_own_rows(tmp_path, monkeypatch) -> 
 
 
 def test_the_quiet_threads_script_compares_the_three_settings(capsys) -> None:
-    quiet_threads.main(rounds=1, steps=1)
+    quiet_threads.main(rounds=1, steps=1, settle=0.15)
     out = capsys.readouterr().out
     assert out.count("use_free_cores chose: [") == 2 and out.count("1 / ") == 2
