@@ -24,7 +24,7 @@ import time
 
 from .errors import ArgumentError
 
-__all__ = ["get_num_threads", "set_num_threads", "use_free_cores"]
+__all__ = ["get_num_threads", "set_num_threads", "threads_for", "use_free_cores"]
 
 _controller = None  # threadpoolctl's controller of the loaded BLAS libraries: finding them takes ~1 ms, done once
 _default: int | None = None  # the BLAS library's own thread count, before anything here changed it
