@@ -18,7 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 import tinygrad_edu as tg
-from tinygrad_edu import datasets, nn, no_grad, optim
+from tinygrad_edu import datasets, nn, no_grad, optim, threads
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.plots import pyplot
 
@@ -86,6 +86,9 @@ def main(argv: list[str] | None = None) -> dict:
         batches = datasets.batches(x_train, y_train, args.batch_size, generator=rng)
         bar = tqdm(batches, total=-(-len(x_train) // args.batch_size), desc=f"epoch {epoch + 1}/{args.epochs}")
         for xb, yb in bar:
+            # BLAS threads only on cores no other program is using: with one core busy elsewhere, a second
+            # thread makes every matrix product wait for it (2-10x slower steps; benchmarks/README.md, case 7)
+            threads.use_free_cores()
             loss = F.cross_entropy(model(xb), yb)
             opt.zero_grad()
             loss.backward()

@@ -27,6 +27,7 @@ from .errors import (
 from .functional_grad import grad
 from .random import manual_seed
 from .serialization import load, save
+from .threads import get_num_threads, set_num_threads
 
 __all__ = [
     "AnomalyError",
@@ -45,6 +46,7 @@ __all__ = [
     "datasets",
     "detect_anomaly",
     "enable_grad",
+    "get_num_threads",
     "grad",
     "is_grad_enabled",
     "load",
@@ -55,6 +57,7 @@ __all__ = [
     "no_grad",
     "optim",
     "save",
+    "set_num_threads",
     "stack",
     "viz",
     "where",
