@@ -29,6 +29,7 @@ import contextvars
 import os
 import threading
 import traceback
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -82,12 +83,13 @@ class _ModeState:
 
     def __init__(
         self, grad: bool = True, anomaly: bool = False, scope: tuple[str, ...] = (),
-        origins: dict[int, str] | None = None,
+        origins: dict[int, tuple[str, tuple[Any, ...]]] | None = None,
     ) -> None:
         self.grad = grad  # record graphs? (False inside no_grad())
         self.anomaly = anomaly  # check every forward and backward value for NaN/inf?
         self.scope = scope  # names of the modules whose forward is running
-        self.origins = {} if origins is None else origins  # id(node) -> user code line, while anomaly is on
+        # id(node) -> (user code line, what its rule will read), while anomaly is on
+        self.origins = {} if origins is None else origins
 
     def replace(self, **changes: Any) -> _ModeState:
         """A copy with some switches changed."""
@@ -200,13 +202,41 @@ def _bad_values(x: Any) -> str | None:
     return None
 
 
+def _fingerprint(data: Any) -> tuple[Any, int] | None:
+    """The array object and a checksum of its bytes: changed in place or replaced, it no longer matches."""
+    if not isinstance(data, np.ndarray):
+        return None  # a Python float cannot change in place (``v.data = x`` rebinds it: see the README)
+    return data, zlib.crc32(np.ascontiguousarray(data).tobytes())
+
+
 def check_forward(node: GraphNode) -> None:
-    """Anomaly mode: remember where ``node`` was made and fail if it is not finite."""
+    """Anomaly mode: remember where ``node`` was made and what its rule will read; fail if it is not finite."""
     where = user_frame()
-    _MODE.get().origins[id(node)] = where
+    prints = tuple(_fingerprint(x._data) for x in (node, *inputs_of(node)))
+    _MODE.get().origins[id(node)] = (where, prints)
     bad = _bad_values(node._data)
     if bad is not None:
         raise AnomalyError(f"forward of {node._op!r} produced {bad}, created at {where}")
+
+
+def _created_at(node: GraphNode) -> str:
+    seen = _MODE.get().origins.get(id(node))
+    return seen[0] if seen else "<created outside detect_anomaly()>"
+
+
+def _check_unchanged(node: GraphNode) -> None:
+    """Anomaly mode: the data a rule reads is what the forward pass saw (PyTorch's in-place modification check)."""
+    seen = _MODE.get().origins.get(id(node))
+    if not seen:
+        return
+    for i, (x, before) in enumerate(zip((node, *inputs_of(node)), seen[1])):
+        if before is not None and (x._data is not before[0] or _fingerprint(x._data) != before):
+            what = "its output" if i == 0 else f"its input #{i - 1}"
+            raise AnomalyError(
+                f"backward of {node._op!r}: {what} (shape {fmt_shape(np.shape(x._data))}) was modified in place "
+                f"or replaced after the forward pass, so its gradient would be wrong; op created at {seen[0]}. "
+                "Change data only after backward() (an optimizer step), or compute a new Value."
+            )
 
 
 def _check_backward(node: GraphNode, parent: GraphNode, grad: Any) -> None:
@@ -214,10 +244,9 @@ def _check_backward(node: GraphNode, parent: GraphNode, grad: Any) -> None:
     bad = _bad_values(raw_grad)
     if bad is not None:
         parent_index = next(i for i, p in enumerate(node.parents) if p is parent)
-        where = _MODE.get().origins.get(id(node), "<created outside detect_anomaly()>")
         raise AnomalyError(
             f"backward of {node._op!r} produced {bad} in the gradient of its input "
-            f"#{parent_index}, op created at {where}"
+            f"#{parent_index}, op created at {_created_at(node)}"
         )
 
 
@@ -358,7 +387,12 @@ def _backprop(root: GraphNode, seed: Any, create_graph: bool, accumulate: bool, 
         if g is not None:
             if accumulate:
                 old = node.grad
-                node.grad = g if old is None else old + g
+                if old is None:
+                    node.grad = g
+                elif old.__class__ is g.__class__ and (old.__class__ is float or old.shape == g.shape):
+                    node.grad = old + g
+                else:
+                    node.grad = _accumulated(node, old, g)
             if wanted and node in wanted:
                 wanted[node] = g
         a = node._a  # the inputs, unpacked from their two slots (see engine.MANY)
@@ -366,6 +400,8 @@ def _backprop(root: GraphNode, seed: Any, create_graph: bool, accumulate: bool, 
             continue
         b = node._b
         prev = (a,) if b is None else a if b is MANY else (a, b)
+        if anomaly:
+            _check_unchanged(node)  # the rule is about to read the data: is it what the forward saw?
         if g is None:
             parent_grads: Any = (None,) * len(prev)
         elif create_graph:
@@ -404,6 +440,19 @@ def _backprop(root: GraphNode, seed: Any, create_graph: bool, accumulate: bool, 
             if not n:
                 ready.append(parent)
     return [wanted[x] for x in inputs]
+
+
+def _accumulated(node: GraphNode, old: Any, g: Any) -> Any:
+    """``old + g`` for a ``.grad`` that is not what backward left there: checked, or a clear error."""
+    kind = getattr(old, "dtype", None)
+    numeric = isinstance(old, float | int) or (kind is not None and np.dtype(kind).kind in "biuf")
+    if not numeric or np.shape(old) != np.shape(g):
+        raise BackwardError(
+            f"backward: .grad of a Value of shape {fmt_shape(np.shape(g))} (op {node._op or 'leaf'!r}) holds "
+            f"{type(old).__name__} of shape {fmt_shape(np.shape(old)) if numeric else '?'}; it must be None, "
+            "or numbers of the Value's shape (set it with zero_grad())"
+        )
+    return old + g
 
 
 def default_seed(root: GraphNode, gradient: Any, make_value: Callable[[Any], Any] | None) -> Any:
