@@ -59,7 +59,11 @@ def save(state_dict: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
         tensors[name] = _as_array(name, value)
     # safetensors sorts names; the module's own order is kept in the metadata for load()
     metadata = {"format": "pt", "writer": "tinygrad_edu", "order": json.dumps(list(tensors))}
-    blob = to_bytes(tensors, metadata=metadata)
+    _write_atomic(path, to_bytes(tensors, metadata=metadata))
+
+
+def _write_atomic(path: str | os.PathLike[str], blob: bytes) -> None:
+    """Put ``blob`` at ``path`` atomically: a temporary file beside it, flushed to disk, renamed over it."""
     path = os.fspath(path)
     try:
         keep = stat.S_IMODE(os.stat(path).st_mode)  # overwriting: the file keeps its permissions
@@ -87,6 +91,21 @@ def load(path: str | os.PathLike[str]) -> OrderedDict[str, np.ndarray]:
     from safetensors.numpy import load as from_bytes
 
     path = os.fspath(path)
+    blob = _read_file(path)
+    header_len = int.from_bytes(blob[:8], "little")
+    try:
+        tensors = from_bytes(blob)
+    except Exception as e:  # safetensors raises its own error types, and ValueError/TypeError
+        raise SerializationError(f"load: {path!r} is corrupted or not a safetensors file: {e}") from None
+    order = _saved_order(blob, header_len)
+    if sorted(order) != sorted(tensors):
+        order = sorted(tensors, key=_natural_key)
+    return OrderedDict((name, tensors[name]) for name in order)
+
+
+def _read_file(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of the safetensors file at ``path``, after checking its 8-byte header length against its size."""
+    path = os.fspath(path)
     try:
         with open(path, "rb") as f:
             blob = f.read()
@@ -100,14 +119,7 @@ def load(path: str | os.PathLike[str]) -> OrderedDict[str, np.ndarray]:
             f"load: {path!r} is not a safetensors file, or it is truncated (header says {header_len} bytes, "
             f"the file has {len(blob)})"
         )
-    try:
-        tensors = from_bytes(blob)
-    except Exception as e:  # safetensors raises its own error types, and ValueError/TypeError
-        raise SerializationError(f"load: {path!r} is corrupted or not a safetensors file: {e}") from None
-    order = _saved_order(blob, header_len)
-    if sorted(order) != sorted(tensors):
-        order = sorted(tensors, key=_natural_key)
-    return OrderedDict((name, tensors[name]) for name in order)
+    return blob
 
 
 def _saved_order(blob: bytes, header_len: int) -> list[str]:
