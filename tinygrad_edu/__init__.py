@@ -10,7 +10,16 @@
 
 from . import datasets, nn, optim, viz
 from ._version import __version__
-from .autograd import detect_anomaly, enable_grad, is_grad_enabled, name_scope, no_grad
+from .autograd import (
+    BackwardTrace,
+    TraceStep,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    name_scope,
+    no_grad,
+    trace_backward,
+)
 from .engine import Value, concatenate, make_op, stack, where
 from .errors import (
     AnomalyError,
@@ -31,6 +40,8 @@ from .threads import get_num_threads, set_num_threads
 
 __all__ = [
     "AnomalyError",
+    "BackwardTrace",
+    "TraceStep",
     "ArgumentError",
     "AxisError",
     "BackwardError",
@@ -59,6 +70,7 @@ __all__ = [
     "save",
     "set_num_threads",
     "stack",
+    "trace_backward",
     "viz",
     "where",
 ]

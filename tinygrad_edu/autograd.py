@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import os
 import threading
 import traceback
@@ -79,17 +80,18 @@ class _ModeState:
     (Reading the variable costs ~30 ns per op: measured, the price of correct threads.)
     """
 
-    __slots__ = ("grad", "anomaly", "scope", "origins")
+    __slots__ = ("grad", "anomaly", "scope", "origins", "trace")
 
     def __init__(
         self, grad: bool = True, anomaly: bool = False, scope: tuple[str, ...] = (),
-        origins: dict[int, tuple[str, tuple[Any, ...]]] | None = None,
+        origins: dict[int, tuple[str, tuple[Any, ...]]] | None = None, trace: BackwardTrace | None = None,
     ) -> None:
         self.grad = grad  # record graphs? (False inside no_grad())
         self.anomaly = anomaly  # check every forward and backward value for NaN/inf?
         self.scope = scope  # names of the modules whose forward is running
         # id(node) -> (user code line, what its rule will read), while anomaly is on
         self.origins = {} if origins is None else origins
+        self.trace = trace  # inside trace_backward(): where backward passes record their steps
 
     def replace(self, **changes: Any) -> _ModeState:
         """A copy with some switches changed."""
@@ -156,7 +158,7 @@ class name_scope:  # noqa: N801 (used like a function, as contextlib's are)
 
     def __enter__(self) -> None:
         mode = _MODE.get()
-        self.token = _MODE.set(_ModeState(mode.grad, mode.anomaly, mode.scope + (self.name,), mode.origins))
+        self.token = _MODE.set(_ModeState(mode.grad, mode.anomaly, mode.scope + (self.name,), mode.origins, mode.trace))
 
     def __exit__(self, *exc_info: object) -> None:
         _MODE.reset(self.token)
@@ -177,6 +179,50 @@ def detect_anomaly() -> Iterator[None]:
     """
     with _entered(anomaly=True, origins={}), np.errstate(all="ignore"):
         yield
+
+
+@dataclasses.dataclass
+class TraceStep:
+    """One node of a backward pass, in the order the pass visited it.
+
+    ``grad`` is the node's complete gradient (the sum of what its consumers sent); ``sent`` lists, per input
+    of its op, ``(input, contribution, running_total)``: what this node's rule sent to that input, and the
+    input's gradient gathered so far, this contribution included (a node used twice shows both).
+    """
+
+    node: Any
+    grad: Any
+    sent: list[tuple[Any, Any, Any]]
+
+
+@dataclasses.dataclass
+class BackwardTrace:
+    """The steps of the backward passes run inside ``trace_backward()``, in the engine's visiting order."""
+
+    steps: list[TraceStep] = dataclasses.field(default_factory=list)
+
+
+def _snapshot(x: Any) -> Any:
+    x = x.data if not isinstance(x, float | np.ndarray | np.generic) else x  # (a node under create_graph)
+    return x.copy() if isinstance(x, np.ndarray) else x
+
+
+@contextlib.contextmanager
+def trace_backward() -> Iterator[BackwardTrace]:
+    """Record every step of the backward passes run in the block: which node, its gradient, what it sent.
+
+    Costs nothing outside the block (the pass checks one flag it already checks for anomaly mode).
+
+    >>> from tinygrad_edu import Value, trace_backward
+    >>> a = Value(3.0); y = a * a
+    >>> with trace_backward() as trace:
+    ...     y.backward()
+    >>> [(step.node.op, step.grad) for step in trace.steps]
+    [('*', 1.0), ('', 6.0)]
+    """
+    trace = BackwardTrace()
+    with _entered(trace=trace):
+        yield trace
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -378,7 +424,9 @@ _BACKWARD_LOCK = threading.RLock()  # (re-entrant: a rule may, in principle, run
 def _backprop(root: GraphNode, seed: Any, create_graph: bool, accumulate: bool, inputs: Sequence[Any]) -> list[Any]:
     _count_consumers(root, seed)
     wanted = {x: None for x in inputs}
-    anomaly = _MODE.get().anomaly
+    mode = _MODE.get()
+    anomaly, trace = mode.anomaly, mode.trace
+    watch = anomaly or trace is not None  # the slow path: checks and recording (one flag in the loop)
     ready = [root]
     while ready:
         node = ready.pop()
@@ -395,12 +443,15 @@ def _backprop(root: GraphNode, seed: Any, create_graph: bool, accumulate: bool, 
                     node.grad = _accumulated(node, old, g)
             if wanted and node in wanted:
                 wanted[node] = g
+        if watch and trace is not None:
+            step = TraceStep(node, _snapshot(g) if g is not None else None, [])
+            trace.steps.append(step)
         a = node._a  # the inputs, unpacked from their two slots (see engine.MANY)
         if a is None:
             continue
         b = node._b
         prev = (a,) if b is None else a if b is MANY else (a, b)
-        if anomaly:
+        if watch and anomaly:
             _check_unchanged(node)  # the rule is about to read the data: is it what the forward saw?
         if g is None:
             parent_grads: Any = (None,) * len(prev)
@@ -431,9 +482,13 @@ def _backprop(root: GraphNode, seed: Any, create_graph: bool, accumulate: bool, 
                         pg.dtype is not pd.dtype and pg.dtype != pd.dtype  # (identity first: dtypes are shared)
                     ):
                         pg = fit_grad(pg, pd)  # broadcast, dtype or kind differ: sum/cast back
-                if anomaly:
-                    _check_backward(node, parent, pg)
                 old = parent._g
+                if watch:
+                    if anomaly:
+                        _check_backward(node, parent, pg)
+                    if trace is not None:
+                        total = pg if old is None else old + pg
+                        step.sent.append((parent, _snapshot(pg), _snapshot(total)))
                 parent._g = pg if old is None else old + pg
             n = parent._n - 1
             parent._n = n
