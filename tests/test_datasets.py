@@ -80,6 +80,8 @@ def test_missing_files_without_download(monkeypatch, tmp_path) -> None:
     monkeypatch.delenv("TINYGRAD_EDU_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     with pytest.raises(DatasetError, match="MNIST files not found"):
+        datasets.load_mnist("train", download=False)
+    with pytest.raises(DatasetError, match=f"root={tmp_path}: the folder does not hold"):  # an explicit root
         datasets.load_mnist("train", root=tmp_path, download=False)
 
 
