@@ -114,7 +114,7 @@ class _Mirror(http.server.BaseHTTPRequestHandler):
             stop.wait(10)
             return
         length = {"short": len(body) - 10, "cut": len(body) + 10, "long": len(body) + 100, "text": "12abc",
-                  "huge": 10**12, "stall": 10**5, "silent": 10**5}.get(behaviour, len(body))
+                  "huge": 10**12, "stall": 1000, "silent": 1000}.get(behaviour, len(body))
         self.send_response(200)
         self.send_header("Content-Length", str(length))
         self.end_headers()
@@ -144,7 +144,7 @@ def mirror(monkeypatch, tmp_path) -> Iterator[tuple[str, dict[str, bytes]]]:
     server.daemon_threads = True
     server.files = {name: gzip.compress(r) for name, r in raw.items()}  # type: ignore[attr-defined]
     server.stop = threading.Event()  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     monkeypatch.setattr(datasets, "SHA256", {n: hashlib.sha256(r).hexdigest() for n, r in raw.items()})
     monkeypatch.delenv("TINYGRAD_EDU_DATA", raising=False)

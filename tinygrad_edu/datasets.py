@@ -104,7 +104,7 @@ def _problem(path: Path, want_dir: bool) -> str | None:
     return None
 
 
-def _checked_root(root: str | os.PathLike[str], names: Sequence[str], hint: str) -> Path:
+def _checked_root(root: str | os.PathLike[str], names: Sequence[str], dataset: str) -> Path:
     """The explicit ``root``, if it holds every file of ``names``; otherwise an error naming it."""
     place = Path(root)
     problem = _problem(place, want_dir=True)
@@ -114,12 +114,15 @@ def _checked_root(root: str | os.PathLike[str], names: Sequence[str], hint: str)
         if not problems:
             return place
         problem = "the folder does not hold the data set (" + "; ".join(problems) + ")"
-    raise DatasetError(f"root={place}: {problem}. Expected the files {', '.join(names)} there.\n{hint}")
+    raise DatasetError(
+        f"root={place}: {problem}. Expected the files {', '.join(names)} there (or leave root=None to search "
+        f"$TINYGRAD_EDU_DATA/{dataset} and the cache {cache_dir(dataset)}, downloading what is missing)"
+    )
 
 
-def _find(root: str | os.PathLike[str] | None, dataset: str, names: Sequence[str], hint: str) -> Path | None:
+def _find(root: str | os.PathLike[str] | None, dataset: str, names: Sequence[str]) -> Path | None:
     if root is not None:
-        return _checked_root(root, names, hint)
+        return _checked_root(root, names, dataset)
     for place in _implicit_places(dataset):
         if all((place / name).is_file() for name in names):
             return place
@@ -128,7 +131,7 @@ def _find(root: str | os.PathLike[str] | None, dataset: str, names: Sequence[str
 
 def find_mnist(root: str | os.PathLike[str] | None = None) -> Path | None:
     """The folder holding the four MNIST files: ``root`` (or an error naming it), else the first found, or None."""
-    return _find(root, "mnist", list(FILES.values()), _local_files_hint())
+    return _find(root, "mnist", list(FILES.values()))
 
 
 def _read_limited(f: gzip.GzipFile, buf: bytearray, start: int) -> int:
@@ -149,7 +152,8 @@ def _inflate(path: Path, name: str, label: str | None = None) -> bytearray:
         with gzip.open(path, "rb") as f:
             head = f.read(header)
             bound = limit  # with a bad magic or a short header, parse_idx says what is wrong
-            if len(head) == header and int.from_bytes(head[:4], "big") == _MAGIC[images]:
+            announced = len(head) == header and int.from_bytes(head[:4], "big") == _MAGIC[images]
+            if announced:
                 dims = [int.from_bytes(head[i : i + 4], "big") for i in range(4, header, 4)]
                 bound = header + int(np.prod(dims, dtype=object))
                 if bound > limit:
@@ -165,7 +169,7 @@ def _inflate(path: Path, name: str, label: str | None = None) -> bytearray:
     except (OSError, EOFError, zlib.error) as e:
         raise DatasetError(f"{label}: not a readable gzip file ({e})") from None
     if extra:
-        what = "its IDX header announces" if bound < limit else "the MNIST file holds"
+        what = "its IDX header announces" if announced else "the MNIST file holds"
         raise DatasetError(
             f"{label}: inflates to more than the {bound} bytes {what}: the file is corrupted "
             "(or a decompression bomb); reading stopped there"
@@ -388,7 +392,7 @@ def load_names(root: str | os.PathLike[str] | None = None, download: bool = True
     >>> len(names), names[:3]                          # doctest: +SKIP
     (32033, ['emma', 'olivia', 'ava'])
     """
-    folder = _find(root, "names", [NAMES_FILE], _names_hint())
+    folder = _find(root, "names", [NAMES_FILE])
     if folder is None:
         if not download:
             raise DatasetError(_not_found(NAMES_FILE, "names", download) + f".\n{_names_hint()}")
