@@ -25,7 +25,7 @@ from .errors import (
     TinygradEduError,
 )
 from .functional_grad import grad
-from .random import manual_seed
+from .random import get_rng_state, manual_seed, set_rng_state
 from .serialization import load, save
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "datasets",
     "detect_anomaly",
     "enable_grad",
+    "get_rng_state",
     "grad",
     "is_grad_enabled",
     "load",
@@ -55,6 +56,7 @@ __all__ = [
     "no_grad",
     "optim",
     "save",
+    "set_rng_state",
     "stack",
     "viz",
     "where",
