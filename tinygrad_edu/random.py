@@ -79,7 +79,7 @@ def set_rng_state(state: Mapping[str, Any]) -> None:
                             f"{sorted(_BIT_GENERATORS)}, got bit_generator {name!r}")
     try:  # both states are tried on fresh objects first: a bad one fails here, before anything is changed
         bit_generator = _BIT_GENERATORS[name]()
-        bit_generator.state = dict(numpy_state)
+        bit_generator.state = dict(numpy_state)  # type: ignore[assignment]  # (checked by numpy itself)
         version, internal, gauss_next = python_state
         python_tuple = (version, tuple(internal), gauss_next)
         _python_random.Random().setstate(python_tuple)
