@@ -34,7 +34,7 @@ from .errors import (
     TinygradEduError,
 )
 from .functional_grad import grad
-from .random import manual_seed
+from .random import get_rng_state, manual_seed, set_rng_state
 from .serialization import load, save
 from .threads import get_num_threads, set_num_threads
 
@@ -58,6 +58,7 @@ __all__ = [
     "detect_anomaly",
     "enable_grad",
     "get_num_threads",
+    "get_rng_state",
     "grad",
     "is_grad_enabled",
     "load",
@@ -69,6 +70,7 @@ __all__ = [
     "optim",
     "save",
     "set_num_threads",
+    "set_rng_state",
     "stack",
     "trace_backward",
     "viz",

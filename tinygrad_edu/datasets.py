@@ -29,9 +29,9 @@ import tempfile
 import time
 import urllib.request
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -420,14 +420,81 @@ def batches(
     shuffle: bool = True,
     generator: np.random.Generator | None = None,
     drop_last: bool = False,
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Mini-batches (x[i], y[i]) covering the data once, in an order shuffled by ``generator``."""
-    if len(x) != len(y):
-        raise ShapeError(f"batches: x has {len(x)} rows but y has {len(y)}")
-    if not isinstance(batch_size, int | np.integer) or batch_size < 1:
-        raise ArgumentError(f"batches: batch_size must be an integer >= 1, got {batch_size!r}")
-    order = resolve(generator).permutation(len(x)) if shuffle else np.arange(len(x))
-    stop = len(x) - (len(x) % batch_size if drop_last else 0)
-    for start in range(0, stop, batch_size):
-        idx = order[start : start + batch_size]
-        yield x[idx], y[idx]
+) -> Batches:
+    """Mini-batches (x[i], y[i]) covering the data once, in an order shuffled by ``generator``.
+
+    The order is drawn at the first batch; ``state_dict()`` reports it and the position
+    reached, so a run checkpointed during an epoch resumes with the batch that follows.
+    """
+    return Batches(x, y, batch_size, shuffle, generator, drop_last)
+
+
+class Batches(Iterator[tuple[np.ndarray, np.ndarray]]):
+    """One pass over (x, y) in mini-batches, which can report and restore its position (see ``batches``).
+
+    >>> import numpy as np
+    >>> x, y = np.arange(10.0), np.arange(10)
+    >>> it = batches(x, y, 4, generator=np.random.default_rng(0))
+    >>> _ = next(it)
+    >>> again = batches(x, y, 4)
+    >>> again.load_state_dict(it.state_dict())
+    >>> [b.tolist() for _, b in again] == [b.tolist() for _, b in it]
+    True
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool = True,
+                 generator: np.random.Generator | None = None, drop_last: bool = False) -> None:
+        if len(x) != len(y):
+            raise ShapeError(f"batches: x has {len(x)} rows but y has {len(y)}")
+        if not isinstance(batch_size, int | np.integer) or batch_size < 1:
+            raise ArgumentError(f"batches: batch_size must be an integer >= 1, got {batch_size!r}")
+        self.x, self.y, self.batch_size = x, y, int(batch_size)
+        self.shuffle, self.generator = shuffle, generator
+        self._stop = len(x) - (len(x) % batch_size if drop_last else 0)  # (rows past it are dropped)
+        self._order: np.ndarray | None = None  # drawn at the first batch (as the generator function did)
+        self._position = 0  # batches given so far
+
+    def __len__(self) -> int:
+        """The number of batches in the pass."""
+        return -(-self._stop // self.batch_size)
+
+    def __next__(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._order is None:
+            self._order = resolve(self.generator).permutation(len(self.x)) if self.shuffle else np.arange(len(self.x))
+        start = self._position * self.batch_size
+        if start >= self._stop:
+            raise StopIteration
+        self._position += 1
+        idx = self._order[start : min(start + self.batch_size, self._stop)]
+        return self.x[idx], self.y[idx]
+
+    def state_dict(self) -> dict[str, Any]:
+        """The order of the pass (None before the first batch: it is not drawn yet) and the batches given."""
+        order = None if self._order is None else self._order.copy()
+        return {"order": order, "position": self._position, "batch_size": self.batch_size, "rows": len(self.x)}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Continue a pass from its ``state_dict()``; one made for other data or batches is refused, nothing changed."""
+        expected = {"order", "position", "batch_size", "rows"}
+        if not isinstance(state, Mapping) or set(state) != expected:
+            got = sorted(state) if isinstance(state, Mapping) else type(state).__name__
+            raise ArgumentError(f"batches.load_state_dict: expected keys {sorted(expected)}, got {got}")
+        if state["rows"] != len(self.x) or state["batch_size"] != self.batch_size:
+            raise ArgumentError(
+                f"batches.load_state_dict: the state is for {state['rows']} rows in batches of {state['batch_size']}, "
+                f"this iterator has {len(self.x)} rows in batches of {self.batch_size}"
+            )
+        position, order = state["position"], state["order"]
+        whole = isinstance(position, int | np.integer) and not isinstance(position, bool)
+        if not whole or not 0 <= position <= len(self):
+            raise ArgumentError(f"batches.load_state_dict: position must be an integer in [0, {len(self)}], "
+                                f"got {position!r}")
+        if order is not None:
+            order = np.asarray(order)
+            n = len(self.x)
+            if order.shape != (n,) or order.dtype.kind not in "iu" or not np.array_equal(np.sort(order), np.arange(n)):
+                raise ArgumentError(f"batches.load_state_dict: order must be a permutation of range({n})")
+            order = order.astype(np.intp)
+        elif position:
+            raise ArgumentError("batches.load_state_dict: a state past the first batch must have its order")
+        self._order, self._position = order, int(position)
