@@ -152,17 +152,36 @@ class Optimizer:
             p.zero_grad()
 
     def step(self) -> None:
-        """Update every parameter that has a gradient."""
-        for p, state in zip(self.params, self.state):
-            g = p.grad
+        """Update every parameter that has a gradient (all gradients are checked before any update)."""
+        grads = [self._checked_grad(i, p) for i, p in enumerate(self.params)]
+        for p, g, state in zip(self.params, grads, self.state):
             if g is None:
                 continue
-            if isinstance(g, Value):  # left by backward(create_graph=True)
-                g = g.data
             if p.data.__class__ is float:
                 p.data = self._update_scalar(p.data, float(g), state)
             else:
                 self._update_array(p.data, g, state)
+
+    def _checked_grad(self, i: int, p: Value) -> Any:
+        """Parameter i's gradient as raw data, or a clear error if it is not numbers of the parameter's shape."""
+        g = p.grad
+        if isinstance(g, Value):  # left by backward(create_graph=True)
+            g = g.data
+        x = p.data
+        if g is None or (g.__class__ is np.ndarray and g.shape == x.shape and g.dtype.kind == "f"):
+            return g  # (the common case, checked first)
+        if x.__class__ is float and isinstance(g, float | int | np.floating | np.integer) and not isinstance(g, bool):
+            return g
+        arr = np.asarray(g) if not isinstance(g, str | bytes) else np.asarray(None)
+        real = arr.dtype.kind in "biuf"
+        if real and arr.shape == np.shape(x):
+            return arr.astype(np.result_type(x), copy=False) if x.__class__ is not float else float(arr)
+        where = f"{type(self).__name__}.step: parameter {i}{f' ({p.label})' if p.label else ''}"
+        if not real:
+            raise DataError(f"{where} has a .grad of {type(g).__name__} {g!r:.40}, not real numbers (nothing was "
+                            "updated)")
+        raise ShapeError(f"{where} has shape {fmt_shape(np.shape(x))} but its .grad has shape "
+                         f"{fmt_shape(arr.shape)}; they must be equal (nothing was updated)")
 
     @staticmethod
     def _block(state: dict[str, Any], x: np.ndarray) -> np.ndarray:
