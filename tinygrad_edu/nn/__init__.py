@@ -6,19 +6,34 @@ layers (``Linear``, ``Sequential``, activations) share one ``Module`` base.
 """
 
 from . import functional, init
-from .modules import (
+from .modules import (  # the activation modules of issue 12
+    CELU,
+    ELU,
+    GELU,
     MLP,
+    SELU,
     Flatten,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
     Identity,
     Layer,
+    LeakyReLU,
     Linear,
+    LogSigmoid,
+    Mish,
     Module,
     Neuron,
     Parameter,
     ReLU,
+    ReLU6,
     Sequential,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softmin,
+    Softplus,
+    Softsign,
     Tanh,
     format_parameter_table,
     mlp,
@@ -45,3 +60,21 @@ __all__ = [
     "mlp",
     "parameter_table",
 ]
+__all__ += [
+    "CELU",
+    "ELU",
+    "GELU",
+    "SELU",
+    "Hardsigmoid",
+    "Hardswish",
+    "Hardtanh",
+    "LeakyReLU",
+    "LogSigmoid",
+    "Mish",
+    "ReLU6",
+    "SiLU",
+    "Softmin",
+    "Softplus",
+    "Softsign",
+]
+
