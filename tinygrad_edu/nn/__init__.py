@@ -6,7 +6,7 @@ layers (``Linear``, ``Sequential``, activations) share one ``Module`` base.
 """
 
 from . import functional, init
-from .modules import (  # the activation modules of issue 12
+from .modules import (
     CELU,
     ELU,
     GELU,
