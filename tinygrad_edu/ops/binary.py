@@ -205,17 +205,18 @@ class BinaryOps:
 
 # ---- the rules ---------------------------------------------------------------------
 def _maximum_backward(g, out, ctx, a, b):
-    # d max(a, b)/da = 1 where a > b, 0 where a < b, 1/2 where a == b (PyTorch's split); d/db the rest
+    # d max(a, b)/da = 1 where a > b, 0 where a < b, 1/2 where a == b (PyTorch's split); d/db likewise.
+    # NOTE: where either is nan, both get the whole gradient, as in PyTorch.
     x, y = raw(a), raw(b)
-    share = (x > y) + (x == y) * 0.5
-    return g * share, g * (1.0 - share)
+    half = 1.0 - (x == y) * 0.5
+    return g * (half * (1 - (x < y))), g * (half * (1 - (x > y)))
 
 
 def _minimum_backward(g, out, ctx, a, b):
-    # d min(a, b)/da = 1 where a < b, 0 where a > b, 1/2 where a == b; d/db the rest
+    # d min(a, b)/da = 1 where a < b, 0 where a > b, 1/2 where a == b; d/db likewise (nan: both get it all)
     x, y = raw(a), raw(b)
-    share = (x < y) + (x == y) * 0.5
-    return g * share, g * (1.0 - share)
+    half = 1.0 - (x == y) * 0.5
+    return g * (half * (1 - (x > y))), g * (half * (1 - (x < y)))
 
 
 def _logaddexp_backward(g, out, ctx, a, b):

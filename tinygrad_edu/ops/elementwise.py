@@ -64,12 +64,15 @@ def _scalar(math_fn: Any, numpy_fn: Any) -> Any:
 
 
 def _rsqrt(x: Any) -> Any:
-    """1 / sqrt(x) for a Value, a float or an array (the rules of asin, acos, asinh, acosh use it)."""
+    """1 / sqrt(x) for a Value, a float or an array (the rules of asin, acos, asinh, acosh use it).
+
+    On raw data a zero of either sign gives +inf (the derivative's limit at a domain edge), as PyTorch's rules do.
+    """
     if isinstance(x, Node):
         return x.rsqrt()  # type: ignore[attr-defined]
     if x.__class__ is float:
         return 1.0 / math.sqrt(x) if x > 0 else (math.inf if x == 0 else math.nan)
-    return 1.0 / np.sqrt(x)
+    return 1.0 / np.sqrt(x + 0.0)  # (-0.0 + 0.0 is +0.0)
 
 
 def _cosh(x: Any) -> Any:
