@@ -38,8 +38,7 @@ def _inputs(op: Op, data: hs.DataObject) -> tuple[tuple[np.ndarray, ...], tuple]
             strategy = strategy.filter(lambda x: np.all(np.abs(x - op.extra["away_also"]) > 0.05)
                                        and np.all(np.abs(x - op.extra["also_away"]) > 0.05))
         if i == 1 and op.extra.get("no_ties"):  # maximum/minimum: the second derivative jumps at a tie
-            first = arrays[0]
-            strategy = strategy.filter(lambda y: np.all(np.abs(first - y) > 0.05))
+            strategy = strategy.filter(lambda y, first=arrays[0]: np.all(np.abs(first - y) > 0.05))
         arrays.append(data.draw(strategy, label=f"input{i}"))
     extra: tuple = ()
     if op.arity == "reduce":

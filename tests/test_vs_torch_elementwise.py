@@ -268,3 +268,39 @@ def test_scalar_values_use_the_same_conventions() -> None:
             expected = getattr(Value(np.array([v])), name)().data[0]
         assert got.__class__ is float and (got == expected or (got != got and expected != expected)), name
     assert Value(-0.3).ceil().data == 0.0 and math.copysign(1.0, Value(-0.3).ceil().data) == -1.0
+
+
+# ---- bad input: the project's errors, naming the op, the shapes and what was expected ------------------
+M, V4 = Value(np.ones((2, 3))), np.ones(4)
+BAD = [
+    (lambda: M.maximum(V4), tg.ShapeError, "maximum: shapes (2, 3) and (4,)"),
+    (lambda: M.minimum(V4), tg.ShapeError, "minimum: shapes (2, 3) and (4,)"),
+    (lambda: M.logaddexp(V4), tg.ShapeError, "logaddexp: shapes (2, 3) and (4,)"),
+    (lambda: M % V4, tg.ShapeError, "remainder: shapes (2, 3) and (4,)"),
+    (lambda: M // V4, tg.ShapeError, "floor_divide: shapes (2, 3) and (4,)"),
+    (lambda: M.copysign(V4), tg.ShapeError, "copysign: shapes (2, 3), (4,)"),
+    (lambda: M.lerp(1.0, V4), tg.ShapeError, "lerp: shapes (2, 3), (), (4,)"),
+    (lambda: M.eq(V4), tg.ShapeError, "eq: shapes (2, 3) and (4,)"),
+    (lambda: M.isclose(V4), tg.ShapeError, "isclose: shapes (2, 3) and (4,)"),
+    (lambda: M.ge("x"), tg.DataError, "ge: expected numbers"),
+    (lambda: M.maximum("x"), tg.DataError, "maximum: expected numbers"),
+    (lambda: M.copysign("s"), tg.DataError, "copysign: expected numbers"),
+    (lambda: M.lerp([1.0, 2.0, 3.0], "w"), tg.DataError, "lerp: expected numbers"),
+    (lambda: tg.erf("abc"), tg.DataError, "erf: expected numbers"),
+    (lambda: M.round(1.5), tg.DataError, "round: decimals must be an int"),
+    (lambda: M.gelu("fast"), tg.ArgumentError, "gelu: approximate must be 'none' or 'tanh'"),
+    (lambda: M.elu("1"), tg.DataError, "elu: alpha must be a number"),
+    (lambda: M.celu(0), tg.ArgumentError, "celu: alpha must not be 0"),
+    (lambda: M.softplus(beta=0), tg.ArgumentError, "softplus: beta must not be 0"),
+    (lambda: M.leaky_relu(None), tg.DataError, "leaky_relu: negative_slope must be a number"),
+    (lambda: M.hardtanh(1, -1), tg.ArgumentError, "hardtanh: min_val (1.0) must not be greater than max_val (-1.0)"),
+    (lambda: M.softmin(dim=5), tg.AxisError, "softmin: axis 5 is out of range for a Value of shape (2, 3)"),
+    (lambda: F.softmin(M, dim=None), tg.DataError, "softmin: dim must be an int"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), BAD, ids=[f"{b[2].split(':')[0]}{i}" for i, b in enumerate(BAD)])
+def test_bad_input_raises_the_projects_errors(call, error, message) -> None:
+    with pytest.raises(error) as info:
+        call()
+    assert message in str(info.value)

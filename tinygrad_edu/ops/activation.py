@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import ArgumentError, DataError
 from .index import where
+from .reduce import check_axis
 
 if TYPE_CHECKING:
     from ..engine import Value
@@ -152,4 +153,7 @@ class ActivationOps:
 
     def softmin(self: Value, dim: int = -1) -> Value:
         """softmax(-x) along ``dim``: weights that favour the smallest entries."""
+        if not isinstance(dim, int) or isinstance(dim, bool):
+            raise DataError(f"softmin: dim must be an int, got {dim!r}")
+        check_axis(self.shape, dim, "softmin")
         return (-self).softmax(dim=dim)
