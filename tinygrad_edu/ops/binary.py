@@ -4,7 +4,8 @@
 NumPy's; the other operand may be a Value, a number or an array (a constant).
 
 - primitives with a rule: ``maximum``/``minimum`` (one node where the derived
-  form takes five, and PyTorch's even split of the gradient at ties),
+  form with ``where`` takes five and 1.9x the time on a (4, 4) tensor; PyTorch's
+  even split of the gradient at ties),
   ``logaddexp`` (stable: log(e**a + e**b) overflows from a = 710 on) and
   ``remainder`` (a - b floor(a/b) loses every digit for a = 1e17, b = 3);
 - derived: ``copysign`` and ``lerp``;

@@ -2,8 +2,9 @@
 
 ``erf_array`` evaluates the rational approximations of Sun's fdlibm ``s_erf.c`` (the
 coefficients are theirs; FreeBSD and musl use the same), one interval of |x| at a time,
-on whole arrays: within 1 ulp of ``math.erf`` in float64 (checked on 2 million points), and
-faster than calling ``math.erf`` once per element from a few hundred elements on.
+on whole arrays: within 1 ulp of ``math.erf`` in float64 (checked on 2 million points). Measured on
+10**6 elements: 70 ms, against 150 ms for ``math.erf`` once per element (and 0.8 ms for ``np.exp``: the
+boolean masks and the gathers cost most); below ``SMALL`` elements the per-element loop is faster.
 
 On [0, 0.84375) erf(x) = x + x R(x**2); on [0.84375, 1.25) erf(x) = c + P(s)/Q(s) with
 s = |x| - 1; above, erf(x) = 1 - erfc(x) with erfc(x) = e**(-x**2 - 0.5625 + R(1/x**2)/S(1/x**2)) / x
