@@ -32,6 +32,9 @@ class Op:
     scalar: bool = False  # also run on Python-float Values
     extra: dict[str, Any] = field(default_factory=dict)
     covers: tuple[str, ...] = ()  # the engine's op names this entry tests (default: its own name)
+    # "check": gradients against finite differences; "zero": a step function (floor, sign), whose gradient
+    # must be exactly 0; "none": the op returns data (a bool array, a constant) and records no graph
+    grad: str = "check"
 
     @property
     def tested(self) -> tuple[str, ...]:
@@ -137,4 +140,140 @@ OPS: list[Op] = [
        make_inputs=_fixed((2, 3), (3,))),
     Op("broadcast_to", lambda a: a.broadcast_to((2, 3)), lambda a: np.broadcast_to(a, (2, 3)), "fixed",
        make_inputs=_fixed((3,))),
+]
+
+
+# ---- elementwise, binary and activation ops (issue 12) -----------------------------------------------
+def _shape(rng: np.random.Generator) -> tuple[int, ...]:
+    """A shape for the fixed-input entries: 0-d, size-1 and empty axes included."""
+    shapes = [(), (1,), (3,), (2, 3), (0,), (2, 0), (1, 3)]
+    return shapes[int(rng.integers(len(shapes)))]
+
+
+def _special_values(rng: np.random.Generator) -> tuple[np.ndarray]:
+    """nan, +-inf, +-0 and ordinary numbers, mixed."""
+    return (rng.choice(np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.5, -2.0]), size=_shape(rng)),)
+
+
+def _remainder_cases(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """a % b with a/b kept 0.1 away from an integer (where the remainder jumps), b of either sign."""
+    shape = _shape(rng)
+    b = rng.uniform(0.3, 3.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+    a = b * (rng.integers(-3, 4, size=shape) + rng.uniform(0.1, 0.9, size=shape))
+    return a, b
+
+
+def _rmod_cases(rng: np.random.Generator) -> tuple[np.ndarray]:
+    """Divisors b with 5/b 0.1 away from an integer, for 5 % b."""
+    shape = _shape(rng)
+    return (5.0 / (rng.integers(2, 6, size=shape) + rng.uniform(0.1, 0.9, size=shape)),)
+
+
+def _lerp_cases(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    shape = _shape(rng)
+    return rng.uniform(-2, 2, size=shape), rng.uniform(-2, 2, size=shape[-1:]), rng.uniform(-1, 2, size=shape)
+
+
+def _erf_reference(x: np.ndarray) -> np.ndarray:
+    import math
+
+    return np.vectorize(math.erf, otypes=[float])(x)
+
+
+def _np_softplus(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
+    return np.where(x * beta > threshold, x, np.logaddexp(x * beta, 0.0) / beta)
+
+
+def _np_elu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
+
+
+_SELU = (1.6732632423543772848170429916717, 1.0507009873554804934193349852946)
+
+OPS += [
+    Op("tan", lambda a: (a * 0.45).tan(), lambda a: np.tan(a * 0.45), scalar=True),
+    Op("asin", lambda a: (a * 0.3).asin(), lambda a: np.arcsin(a * 0.3), scalar=True),
+    Op("acos", lambda a: (a * 0.3).acos(), lambda a: np.arccos(a * 0.3), scalar=True),
+    Op("atan", lambda a: a.atan(), np.arctan, scalar=True),
+    Op("sinh", lambda a: a.sinh(), np.sinh, scalar=True),
+    Op("cosh", lambda a: a.cosh(), np.cosh, scalar=True),
+    Op("asinh", lambda a: a.asinh(), np.arcsinh, scalar=True),
+    Op("acosh", lambda a: (a + 1.05).acosh(), lambda a: np.arccosh(a + 1.05), kinds=("positive",), scalar=True),
+    Op("atanh", lambda a: (a * 0.3).atanh(), lambda a: np.arctanh(a * 0.3), scalar=True),
+    Op("log2", lambda a: a.log2(), np.log2, kinds=("positive",), scalar=True),
+    Op("log10", lambda a: a.log10(), np.log10, kinds=("positive",), scalar=True),
+    Op("exp2", lambda a: a.exp2(), np.exp2, scalar=True),
+    Op("expm1", lambda a: a.expm1(), np.expm1, scalar=True),
+    Op("erf", lambda a: a.erf(), _erf_reference, scalar=True),
+    Op("rsqrt", lambda a: a.rsqrt(), lambda a: 1 / np.sqrt(a), kinds=("positive",), scalar=True),
+    Op("reciprocal", lambda a: a.reciprocal(), np.reciprocal, kinds=("nonzero",), signed=(True,), scalar=True),
+    Op("square", lambda a: a.square(), np.square, scalar=True),
+    Op("sign", lambda a: a.sign(), np.sign, scalar=True, grad="zero"),
+    Op("floor", lambda a: a.floor(), np.floor, scalar=True, grad="zero"),
+    Op("ceil", lambda a: a.ceil(), np.ceil, scalar=True, grad="zero"),
+    Op("trunc", lambda a: a.trunc(), np.trunc, scalar=True, grad="zero"),
+    Op("round", lambda a: a.round(), np.round, scalar=True, grad="zero"),
+    Op("round_decimals", lambda a: a.round(decimals=1), lambda a: np.round(a, 1), grad="zero", covers=("round",)),
+    Op("isnan", lambda a: a.isnan(), np.isnan, "fixed", make_inputs=_special_values, grad="none",
+       second_order=False),
+    Op("isinf", lambda a: a.isinf(), np.isinf, "fixed", make_inputs=_special_values, grad="none",
+       second_order=False),
+    Op("isfinite", lambda a: a.isfinite(), np.isfinite, "fixed", make_inputs=_special_values, grad="none",
+       second_order=False),
+    Op("maximum", lambda a, b: a.maximum(b), np.maximum, "binary", scalar=True, extra={"no_ties": True}),
+    Op("minimum", lambda a, b: a.minimum(b), np.minimum, "binary", scalar=True, extra={"no_ties": True}),
+    Op("logaddexp", lambda a, b: a.logaddexp(b), np.logaddexp, "binary", scalar=True),
+    Op("copysign", lambda a, b: a.copysign(b), np.copysign, "binary", kinds=("any", "nonzero"),
+       signed=(False, True), away_from=0.0, scalar=True),
+    Op("lerp", lambda a, b: a.lerp(b, 0.3), lambda a, b: a + 0.3 * (b - a), "binary", scalar=True),
+    Op("lerp_tensor_weight", lambda a, b, w: a.lerp(b, w), lambda a, b, w: a + w * (b - a), "fixed",
+       make_inputs=_lerp_cases, covers=("lerp",)),
+    Op("remainder", lambda a, b: a % b, np.remainder, "fixed", make_inputs=_remainder_cases,
+       covers=("remainder", "__mod__")),
+    Op("rmod_number", lambda a: 5.0 % a, lambda a: np.remainder(5.0, a), "fixed", make_inputs=_rmod_cases,
+       covers=("__rmod__",)),
+    Op("floor_divide", lambda a, b: a // b, np.floor_divide, "binary", kinds=("any", "nonzero"),
+       signed=(False, True), grad="none", second_order=False, covers=("floor_divide", "__floordiv__")),
+    Op("rfloordiv_number", lambda a: 5.0 // a, lambda a: np.floor_divide(5.0, a), kinds=("nonzero",),
+       signed=(True,), grad="none", second_order=False, covers=("__rfloordiv__",)),
+    Op("eq", lambda a, b: a.eq(b.round()), lambda a, b: a == np.round(b), "binary", grad="none",
+       second_order=False),
+    Op("ne", lambda a, b: a.ne(b), np.not_equal, "binary", grad="none", second_order=False),
+    Op("lt", lambda a, b: a.lt(b), np.less, "binary", grad="none", second_order=False),
+    Op("le", lambda a, b: a.le(b), np.less_equal, "binary", grad="none", second_order=False),
+    Op("gt", lambda a, b: a.gt(b), np.greater, "binary", grad="none", second_order=False),
+    Op("ge", lambda a, b: a.ge(b), np.greater_equal, "binary", grad="none", second_order=False),
+    Op("isclose", lambda a, b: a.isclose(b + 1e-7), lambda a, b: np.isclose(a, b + 1e-7), "binary",
+       grad="none", second_order=False),
+    # activations: kinks kept 0.05 away (away_from), where the second derivative jumps
+    Op("gelu", lambda a: a.gelu(), lambda a: a * 0.5 * (1 + _erf_reference(a / np.sqrt(2))), scalar=True),
+    Op("gelu_tanh", lambda a: a.gelu(approximate="tanh"),
+       lambda a: 0.5 * a * (1 + np.tanh(np.sqrt(2 / np.pi) * (a + 0.044715 * a**3))), scalar=True, covers=("gelu",)),
+    Op("silu", lambda a: a.silu(), lambda a: a / (1 + np.exp(-a)), scalar=True),
+    Op("elu", lambda a: a.elu(), _np_elu, away_from=0.0, scalar=True),
+    Op("elu_alpha", lambda a: a.elu(alpha=0.5), lambda a: _np_elu(a, 0.5), away_from=0.0, covers=("elu",)),
+    Op("celu", lambda a: a.celu(alpha=2.0), lambda a: np.where(a > 0, a, 2.0 * np.expm1(np.minimum(a, 0) / 2.0)),
+       away_from=0.0, scalar=True),
+    Op("selu", lambda a: a.selu(), lambda a: _SELU[1] * _np_elu(a, _SELU[0]), away_from=0.0, scalar=True),
+    Op("softplus", lambda a: a.softplus(), _np_softplus, scalar=True),
+    Op("softplus_beta", lambda a: a.softplus(beta=2.0, threshold=3.0), lambda a: _np_softplus(a, 2.0, 3.0),
+       away_from=1.5, covers=("softplus",)),
+    Op("softplus_large", lambda a: a.softplus(), _np_softplus, kinds=("large",), away_from=20.0,
+       second_order=False, covers=("softplus",)),
+    Op("softsign", lambda a: a.softsign(), lambda a: a / (1 + np.abs(a)), away_from=0.0, scalar=True),
+    Op("mish", lambda a: a.mish(), lambda a: a * np.tanh(np.log1p(np.exp(a))), scalar=True),
+    Op("leaky_relu", lambda a: a.leaky_relu(0.2), lambda a: np.where(a > 0, a, 0.2 * a), away_from=0.0,
+       scalar=True),
+    Op("relu6", lambda a: (a * 3).relu6(), lambda a: np.clip(a * 3, 0, 6), away_from=0.0, scalar=True,
+       extra={"away_also": 2.0, "also_away": 0.0}),
+    Op("hardtanh", lambda a: a.hardtanh(), lambda a: np.clip(a, -1, 1), away_from=1.0, scalar=True,
+       extra={"away_also": -1.0, "also_away": 1.0}),
+    Op("hardsigmoid", lambda a: (a * 2).hardsigmoid(), lambda a: np.clip(a * 2 + 3, 0, 6) / 6, away_from=1.5,
+       scalar=True, extra={"away_also": -1.5, "also_away": 1.5}),
+    Op("hardswish", lambda a: (a * 2).hardswish(), lambda a: a * 2 * np.clip(a * 2 + 3, 0, 6) / 6, away_from=1.5,
+       scalar=True, extra={"away_also": -1.5, "also_away": 1.5}),
+    Op("logsigmoid", lambda a: a.logsigmoid(), lambda a: -np.logaddexp(0, -a), scalar=True),
+    Op("logsigmoid_large", lambda a: a.logsigmoid(), lambda a: -np.logaddexp(0, -a), kinds=("large",),
+       second_order=False, covers=("logsigmoid",)),
+    Op("softmin", lambda a: a.softmin(dim=-1), lambda a: _softmax(-a)),
 ]

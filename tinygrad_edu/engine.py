@@ -4,7 +4,9 @@
 each op beside its gradient rule:
 
 - ``ops/arithmetic.py``: micrograd's operators ``+ - * / **`` and ``@``;
-- ``ops/elementwise.py``: exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu, clip;
+- ``ops/elementwise.py``: exp, log, sqrt, abs, trigonometric and hyperbolic functions, erf, floor, ...;
+- ``ops/binary.py``: maximum, minimum, logaddexp, copysign, lerp, % and //, the comparisons eq ... ge;
+- ``ops/activation.py``: gelu, silu, elu, softplus, hardtanh, ... (PyTorch's activations, all derived);
 - ``ops/reduce.py``: sum, mean, max, min, logsumexp, softmax, log_softmax;
 - ``ops/movement.py``: reshape, flatten, transpose, .T, swapaxes, broadcast_to;
 - ``ops/index.py``: indexing, and the functions concatenate, stack, where.
@@ -16,7 +18,9 @@ re-exported here for ops written outside the package.
 from __future__ import annotations
 
 from .node import Node, Operand, lift, make_op, raw
+from .ops.activation import ActivationOps
 from .ops.arithmetic import ArithmeticOps
+from .ops.binary import BinaryOps
 from .ops.elementwise import ElementwiseOps, cos, exp, log, sigmoid, sin, stable_sigmoid
 from .ops.index import IndexOps, concatenate, stack, where
 from .ops.movement import MovementOps
@@ -28,7 +32,7 @@ __all__ = [
 ]
 
 
-class Value(ArithmeticOps, ElementwiseOps, ReduceOps, MovementOps, IndexOps, Node):
+class Value(ArithmeticOps, ElementwiseOps, BinaryOps, ActivationOps, ReduceOps, MovementOps, IndexOps, Node):
     """A number or NumPy array, with a gradient and the graph that produced it.
 
     >>> a, b = Value(2.0), Value(-3.0)

@@ -72,6 +72,82 @@ def log_softmax(x: Operand, dim: int = -1) -> Value:
     return _value(x, "log_softmax").log_softmax(axis=dim)
 
 
+# ---- more activations (PyTorch's names and defaults; each a Value method, derived from primitives) ----
+def gelu(input: Operand, approximate: str = "none") -> Value:
+    """x * Phi(x) (Phi the normal CDF, via erf); ``approximate="tanh"`` for the tanh formula."""
+    return _value(input, "gelu").gelu(approximate)
+
+
+def silu(input: Operand) -> Value:
+    """x * sigmoid(x)."""
+    return _value(input, "silu").silu()
+
+
+def elu(input: Operand, alpha: float = 1.0) -> Value:
+    """x for x > 0, alpha (e**x - 1) otherwise."""
+    return _value(input, "elu").elu(alpha)
+
+
+def celu(input: Operand, alpha: float = 1.0) -> Value:
+    """x for x > 0, alpha (e**(x/alpha) - 1) otherwise."""
+    return _value(input, "celu").celu(alpha)
+
+
+def selu(input: Operand) -> Value:
+    """scale * elu(x, alpha) with the self-normalising constants."""
+    return _value(input, "selu").selu()
+
+
+def softplus(input: Operand, beta: float = 1.0, threshold: float = 20.0) -> Value:
+    """log(1 + e**(beta x)) / beta, stable; x itself where beta x > threshold."""
+    return _value(input, "softplus").softplus(beta, threshold)
+
+
+def softsign(input: Operand) -> Value:
+    """x / (1 + |x|)."""
+    return _value(input, "softsign").softsign()
+
+
+def mish(input: Operand) -> Value:
+    """x * tanh(softplus(x))."""
+    return _value(input, "mish").mish()
+
+
+def leaky_relu(input: Operand, negative_slope: float = 0.01) -> Value:
+    """x for x > 0, negative_slope * x otherwise."""
+    return _value(input, "leaky_relu").leaky_relu(negative_slope)
+
+
+def relu6(input: Operand) -> Value:
+    """min(max(x, 0), 6)."""
+    return _value(input, "relu6").relu6()
+
+
+def hardtanh(input: Operand, min_val: float = -1.0, max_val: float = 1.0) -> Value:
+    """x clipped to [min_val, max_val] (gradient 0 at the corners, as in PyTorch)."""
+    return _value(input, "hardtanh").hardtanh(min_val, max_val)
+
+
+def hardsigmoid(input: Operand) -> Value:
+    """relu6(x + 3) / 6."""
+    return _value(input, "hardsigmoid").hardsigmoid()
+
+
+def hardswish(input: Operand) -> Value:
+    """x * relu6(x + 3) / 6."""
+    return _value(input, "hardswish").hardswish()
+
+
+def logsigmoid(input: Operand) -> Value:
+    """log(sigmoid(x)), stable: -softplus(-x)."""
+    return _value(input, "logsigmoid").logsigmoid()
+
+
+def softmin(input: Operand, dim: int = -1) -> Value:
+    """softmax(-x) along ``dim``."""
+    return _value(input, "softmin").softmin(dim)
+
+
 def one_hot(labels: Operand, num_classes: int | None = None) -> np.ndarray:
     """Class indices (N,) -> an int64 array (N, num_classes) with a single 1 per row.
 
