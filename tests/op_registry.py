@@ -208,7 +208,8 @@ OPS += [
     Op("rsqrt", lambda a: a.rsqrt(), lambda a: 1 / np.sqrt(a), kinds=("positive",), scalar=True),
     Op("reciprocal", lambda a: a.reciprocal(), np.reciprocal, kinds=("nonzero",), signed=(True,), scalar=True),
     Op("square", lambda a: a.square(), np.square, scalar=True),
-    Op("sign", lambda a: a.sign(), np.sign, scalar=True, grad="zero"),
+    Op("sign", lambda a: a.sign(), lambda a: np.where(np.isnan(a), 0.0, np.sign(a)), scalar=True,
+       grad="zero"),  # (PyTorch: sign(nan) = 0)
     Op("floor", lambda a: a.floor(), np.floor, scalar=True, grad="zero"),
     Op("ceil", lambda a: a.ceil(), np.ceil, scalar=True, grad="zero"),
     Op("trunc", lambda a: a.trunc(), np.trunc, scalar=True, grad="zero"),
