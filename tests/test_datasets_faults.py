@@ -181,7 +181,7 @@ def test_stalled_mirror_falls_through_to_the_next(monkeypatch, mirror) -> None:
     start = time.monotonic()
     x, y = datasets.load_mnist("test")
     assert y.tolist() == [3, 1] and x.shape == (2, 784)
-    assert time.monotonic() - start < 4 * 0.3 + 3
+    assert time.monotonic() - start < 8  # well under the 10 s the stalling mirror would take (slack for a loaded CI)
 
 
 def test_bad_content_length_is_handled_and_the_checksum_decides(monkeypatch, mirror, tmp_path) -> None:

@@ -6,28 +6,19 @@ layers (``Linear``, ``Sequential``, activations) share one ``Module`` base.
 """
 
 from . import functional, init
-from .modules import (
+from .activation import (
     CELU,
     ELU,
     GELU,
-    MLP,
     SELU,
-    Flatten,
     Hardsigmoid,
     Hardswish,
     Hardtanh,
-    Identity,
-    Layer,
     LeakyReLU,
-    Linear,
     LogSigmoid,
     Mish,
-    Module,
-    Neuron,
-    Parameter,
     ReLU,
     ReLU6,
-    Sequential,
     Sigmoid,
     SiLU,
     Softmax,
@@ -35,10 +26,21 @@ from .modules import (
     Softplus,
     Softsign,
     Tanh,
+)
+from .modules import (
+    MLP,
+    Flatten,
+    Identity,
+    Layer,
+    Linear,
+    Module,
+    Neuron,
+    Parameter,
+    Sequential,
     format_parameter_table,
-    mlp,
     parameter_table,
 )
+from .networks import mlp
 
 __all__ = [
     "MLP",
