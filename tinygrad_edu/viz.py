@@ -158,8 +158,8 @@ def _grad_color(v: Value) -> str | None:
     """A colour for log10 of the mean |grad|: blue (vanishing, 1e-8) -> white (1) -> red (exploding, 1e8)."""
     if v.grad is None:
         return None
-    g = np.asarray(raw(v.grad), dtype=np.float64)
-    mag = float(np.mean(np.abs(g))) if g.size else 0.0
+    grad = np.asarray(raw(v.grad), dtype=np.float64)
+    mag = float(np.mean(np.abs(grad))) if grad.size else 0.0
     if not math.isfinite(mag):
         return "#ff00ff"  # nan or inf somewhere: magenta, off the blue-white-red scale
     t = 0.0 if mag == 0 else max(-1.0, min(1.0, math.log10(mag) / 8))
@@ -303,26 +303,30 @@ class _Plan:
         self.counts = Counter(k for k in keys.values() if k is not None)
 
 
+OPS, FLAT = -1, -2  # merge depths below the module levels: repeated ops per module, then repeated ops anywhere
+
+
 def _plan(nodes: list[Value], root: Value, scopes: dict[Value, tuple[str, ...]], max_nodes: int,
           max_clusters: int | None, collapse_modules: bool) -> _Plan:
-    """The least merging that brings the drawing under both caps (``max_clusters`` None: no clusters drawn)."""
+    """The least merging that brings the drawing under both caps (``max_clusters`` None: no clusters drawn).
+
+    Tried in order: modules below depth d as one node each (d from the deepest level up to 1); the same with the
+    middle of each long run of sibling modules merged; the top-level modules as one node each; repeated ops per
+    module; repeated ops anywhere (always small: one node per kind of op and of leaf).
+    """
     ops = sum(1 for v in nodes if v.parents)
     exceeded = len(nodes) + ops > max_nodes or _cluster_count(scopes.values(), max_clusters) > (max_clusters or 0)
-    if not exceeded and not collapse_modules:
+    deepest = max((len(s) for s in scopes.values()), default=0)
+    if not exceeded and (not collapse_modules or deepest == 0):
         return _Plan(scopes, dict.fromkeys(nodes), {}, [])
     over = (f"{len(nodes)} values and {ops} ops exceed the cap of {max_nodes} nodes"
             + (f" or {max_clusters} module boxes" if max_clusters else "") + ": ")
     run_scopes, runs, run_notes = _merge_runs(nodes, scopes)
-    attempts: list[tuple[dict[Value, tuple[str, ...]], int, list[str]]] = []
-    for with_runs in (False, True):
-        use = run_scopes if with_runs else scopes
-        deepest = max((len(s) for s in use.values()), default=0)
-        top = 1 if collapse_modules else deepest
-        attempts += [(use, d, run_notes if with_runs else []) for d in range(top, 0, -1)]
-        if not runs:
-            break
-    attempts += [(run_scopes, 0, run_notes), (run_scopes, -1, run_notes)]
-    deepest = max((len(s) for s in run_scopes.values()), default=0)
+    top = min(1, deepest - 1) if collapse_modules else deepest  # collapse: the children of top-level modules
+    attempts = [(scopes, d, list[str]()) for d in range(top, 0 if top else -1, -1)]
+    if runs:
+        attempts += [(run_scopes, d, run_notes) for d in range(max(len(s) for s in run_scopes.values()), 0, -1)]
+    attempts += [(run_scopes, 0, run_notes), (run_scopes, OPS, run_notes), (run_scopes, FLAT, [])]
     for use, depth, notes in attempts:
         keys = {v: _merge_key(v, use[v], depth, root) for v in nodes}
         # merged ops or leaves that are alone in their group are drawn as themselves
@@ -330,20 +334,20 @@ def _plan(nodes: list[Value], root: Value, scopes: dict[Value, tuple[str, ...]],
         keys = {v: k if k is None or k[0] == "module" or counts[k] > 1 else None for v, k in keys.items()}
         drawn = len({k for k in keys.values() if k is not None}) + sum(
             1 + bool(v.parents) for v, k in keys.items() if k is None)
-        placed = {(k[1][:-1] if k and k[0] == "module" else use[v]) for v, k in keys.items()}
-        if depth < 0:
-            placed = {()}
-        fits = drawn <= max_nodes and _cluster_count(placed, max_clusters) <= (max_clusters or 0)
-        if fits and not exceeded:
+        placed = {(k[1][:-1] if k and k[0] == "module" else use[v]) for v, k in keys.items()} if depth != FLAT else {()}
+        if drawn > max_nodes or _cluster_count(placed, max_clusters) > (max_clusters or 0):
+            if depth != FLAT:
+                continue
+        if not exceeded:
             return _Plan(use, keys, runs, notes)  # collapse_modules asked for it: no need to say why
-        if fits or depth < 0:
-            how = {0: ["repeated ops and leaves are merged per module (count shown)"],
-                   -1: ["repeated ops and leaves are merged (count shown), modules not drawn"]}.get(
-                depth, [] if depth >= deepest else [f"modules below depth {depth} are drawn as one node each"])
-            lines = how + notes or ["drawn in full"]
-            lines[0] = over + lines[0]
-            scopes_out = {v: () for v in nodes} if depth < 0 else use
-            return _Plan(scopes_out, keys, runs, lines)
+        how = {OPS: ["repeated ops and leaves are merged per module (count shown)"],
+               FLAT: ["repeated ops and leaves are merged (count shown), modules not drawn"],
+               0: ["modules are drawn as one node each"]}.get(depth, [])
+        if not how and depth < max(len(s) for s in use.values()):
+            how = [f"modules below depth {depth} are drawn as one node each"]
+        lines = how + notes or ["drawn in full"]
+        lines[0] = over + lines[0]
+        return _Plan({v: () for v in nodes} if depth == FLAT else use, keys, runs, lines)
     raise AssertionError("unreachable: the last attempt always returns")
 
 
@@ -359,13 +363,11 @@ def _merge_key(v: Value, scope: tuple[str, ...], depth: int, root: Value) -> tup
     if v is root:
         return None
     for i, tag in enumerate(scope):
-        if tag.startswith(RUN):
-            if depth < 0:
-                break
+        if tag.startswith(RUN) and depth != FLAT:
             return ("module", scope[: i + 1])  # a run of modules is always one node
-    if depth > 0:
+    if depth >= 0:
         return ("module", scope[: depth + 1]) if len(scope) > depth else None
-    where = scope if depth == 0 else ()
+    where = scope if depth == OPS else ()
     return ("ops", where, v.op) if v.parents else ("leaves", where, v.requires_grad)
 
 
