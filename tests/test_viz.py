@@ -251,6 +251,8 @@ def test_graph_cli_writes_each_example(tmp_path, example, capsys) -> None:
     out = tmp_path / f"g.{fmt}"
     assert cli(["graph", example, "--out", str(out)]) == 0
     assert out.stat().st_size > 500 and f"wrote {out}" in capsys.readouterr().out
+    assert cli(["graph", example, "--out", str(out), "--max-clusters", "1", "--format", "dot"]) == 0
+    assert out.read_text().count("subgraph cluster") <= 1
 
 
 def test_demo_and_graph_command_draw_the_same_example_graphs() -> None:
@@ -308,7 +310,7 @@ def test_module_boxes_are_capped_like_nodes() -> None:
         with name_scope(f"block{i}:Block"):
             outs.append(x * float(i))
     root = make_op(sum(v.data for v in outs), tuple(outs), "gather", lambda g, out, ctx, *xs: (g,) * len(xs))
-    source = draw_graph(root, max_clusters=100).source
+    source = draw_graph(root).source  # max_clusters=100
     assert source.count("subgraph cluster") <= 100
     assert "or 100 module boxes" in source and "(148 × Block) are drawn as one node" in source
     assert draw_graph(root, max_clusters=200).source.count("subgraph cluster") == 150  # under the cap: all drawn

@@ -4,9 +4,9 @@
 data and grad; for tensors shape, dtype and min/mean/max), an ellipse per op,
 parameters, constants, intermediates and the output each in their own colour
 with a legend, and the nodes made inside each module's forward drawn in a
-cluster per module. Above ``max_nodes`` repeated structure is merged (the
-picture says what was merged), so even a graph of thousands of scalar ops
-renders in seconds. Only what a Value exposes is read: ``parents``, ``op``,
+cluster per module. Above ``max_nodes`` nodes or ``max_clusters`` module
+boxes repeated structure is merged (the picture says what was merged), so
+even a graph of thousands of ops or layers renders in seconds. Only what a Value exposes is read: ``parents``, ``op``,
 ``op_args``, ``label``, ``data``, ``grad``, ``scope``, ``requires_grad``.
 
 The DOT source needs nothing installed; SVG/PNG/PDF need Graphviz's ``dot``.
