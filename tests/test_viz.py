@@ -8,6 +8,8 @@ import re
 import shutil
 import struct
 import subprocess
+import time
+import warnings
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -17,7 +19,7 @@ from hypothesis import strategies as hs
 
 from tinygrad_edu import Value, make_op, name_scope, nn
 from tinygrad_edu.cli import main as cli
-from tinygrad_edu.errors import ArgumentError
+from tinygrad_edu.errors import ArgumentError, DataError
 from tinygrad_edu.graph_examples import mnist_step, neuron, xor
 from tinygrad_edu.viz import GraphvizNotFoundError, draw_dot, draw_graph, render
 
@@ -178,7 +180,13 @@ def drawings_naming_one_thing(text: str) -> dict[str, object]:
     many = Value(1.0, label="a")
     for _ in range(6):
         many = make_op(many.data * 2.0, (many,), text, lambda g, out, ctx, a: (g * 2.0,))
+    siblings = []
+    for name in ["s0", text.replace(":", ";"), "s2", "s3", "s4"]:  # a run of siblings: the middle three merged
+        with name_scope(name):
+            siblings.append(x * 2.0)
+    gathered = make_op(sum(v.data for v in siblings), tuple(siblings), "gather", lambda g, out, ctx, *xs: (g,) * 5)
     return {
+        "merged run": draw_graph(gathered, max_nodes=7),
         "scalar": draw_graph(Value(1.0, label=text) * 2.0),
         "tensor": draw_graph(Value(np.ones(3), label=text) * 2.0),
         "op": draw_graph(twice),
@@ -190,7 +198,7 @@ def drawings_naming_one_thing(text: str) -> dict[str, object]:
 
 
 @needs_dot
-@pytest.mark.parametrize("text", [*MISREAD, "]]>", "<![CDATA[", "<!--", "&amp;", "&#93;", "\x00"])
+@pytest.mark.parametrize("text", [*MISREAD, "]]>", "<![CDATA[", "<!--", "&amp;", "&#93;", "\x00", "x\\", "]\\"])
 def test_each_misread_text_is_drawn_as_written(text) -> None:
     drawings = drawings_naming_one_thing(text)
     done = subprocess.run(["dot", "-Tsvg"], input="\n".join(d.source for d in drawings.values()), capture_output=True,
@@ -200,7 +208,8 @@ def test_each_misread_text_is_drawn_as_written(text) -> None:
     assert len(svgs) == len(drawings)
     for where, svg in zip(drawings, svgs):
         texts = text_lines(svg)
-        expected = shown(text.replace(":", ";") if "module" in where else text or ("?" if where == "op" else ""))
+        in_scope = "module" in where or where == "merged run"
+        expected = shown(text.replace(":", ";") if in_scope else text or ("?" if where == "op" else ""))
         assert not expected or any(expected in line for line in texts), (where, text, texts)
 
 
@@ -242,6 +251,8 @@ def test_graph_cli_writes_each_example(tmp_path, example, capsys) -> None:
     out = tmp_path / f"g.{fmt}"
     assert cli(["graph", example, "--out", str(out)]) == 0
     assert out.stat().st_size > 500 and f"wrote {out}" in capsys.readouterr().out
+    assert cli(["graph", example, "--out", str(out), "--max-clusters", "1", "--format", "dot"]) == 0
+    assert out.read_text().count("subgraph cluster") <= 1
 
 
 def test_demo_and_graph_command_draw_the_same_example_graphs() -> None:
@@ -250,3 +261,98 @@ def test_demo_and_graph_command_draw_the_same_example_graphs() -> None:
     assert viz_cli.EXAMPLES is graph_examples.EXAMPLES
     assert demo.neuron is graph_examples.neuron and demo.mlp is graph_examples.mlp
     assert not hasattr(viz_cli, "neuron")  # the CLI module holds the command only
+
+
+def dot_seconds(dot, limit: float = 20.0) -> float:
+    """Seconds the system's dot takes to lay ``dot`` out as SVG; fails past ``limit`` instead of waiting for it."""
+    start = time.perf_counter()
+    done = subprocess.run(["dot", "-Tsvg", "-o", os.devnull], input=dot.source, capture_output=True, text=True,
+                          encoding="utf-8", timeout=limit)
+    assert done.returncode == 0, done.stderr
+    return time.perf_counter() - start
+
+
+@needs_dot
+def test_sequential_of_2000_linear_layers_renders_in_seconds(tmp_path) -> None:
+    # before: every parameter pooled in one node feeding 2,000 clusters, which dot did not lay out in 300 s
+    rng = np.random.default_rng(0)
+    net = nn.Sequential(*[nn.Linear(2, 2, generator=rng) for _ in range(2000)])
+    loss = net(rng.random((1, 2))).sum()
+    loss.backward()
+    dot = draw_graph(loss)
+    assert dot.source.count("subgraph cluster") <= 100 and dot.source.count("->") <= 400
+    assert dot_seconds(dot) < 20
+    start = time.perf_counter()
+    texts = text_lines(open(render(dot, tmp_path / "big.svg"), encoding="utf-8").read())
+    assert time.perf_counter() - start < 20
+    note = "modules 1 to 1998 of Sequential (1998 × Linear) are drawn as one node"
+    assert any(note in line for line in texts), texts
+    for shown_text in ("0 (Linear)", "1999 (Linear)", "0.weight", "1999.bias", "1 … 1998", "1998 × Linear"):
+        assert any(shown_text in line for line in texts), (shown_text, texts)
+
+
+@needs_dot
+def test_a_value_used_by_every_step_of_a_loop_renders_in_seconds() -> None:
+    # under the node cap, but x feeds each of 95 chained steps: dot's network simplex alone took over 100 s
+    x, y = Value(0.5, label="x"), Value(1.0, label="y0")
+    for _ in range(95):
+        y = (y * x).tanh()
+    y.backward()
+    dot = draw_graph(y)
+    assert "exceed" not in dot.source  # drawn in full
+    assert dot_seconds(dot) < 20
+
+
+def test_module_boxes_are_capped_like_nodes() -> None:
+    x = Value(np.ones(2), label="x")
+    outs = []
+    for i in range(150):  # 150 modules of one op each: 300 nodes, under the node cap, but 150 clusters
+        with name_scope(f"block{i}:Block"):
+            outs.append(x * float(i))
+    root = make_op(sum(v.data for v in outs), tuple(outs), "gather", lambda g, out, ctx, *xs: (g,) * len(xs))
+    source = draw_graph(root).source  # max_clusters=100
+    assert source.count("subgraph cluster") <= 100
+    assert "or 100 module boxes" in source and "(148 × Block) are drawn as one node" in source
+    assert draw_graph(root, max_clusters=200).source.count("subgraph cluster") == 150  # under the cap: all drawn
+
+
+@needs_dot
+def test_empty_tensor_is_drawn_without_min_and_max_of_nothing() -> None:
+    x = Value(np.zeros((0, 3)), label="empty", requires_grad=True)
+    root = (x * 2.0).sum()
+    root.backward()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "mean of empty slice"
+        texts = svg_texts(draw_graph(root, grad_colors=True))
+    assert any("(0, 3) float64" in line for line in texts), texts
+    assert any("data (empty)" in line for line in texts) and any("grad (empty)" in line for line in texts), texts
+
+
+@pytest.mark.parametrize("thing", [3, np.ones(3), None, [Value(1.0)], "x"], ids=["int", "ndarray", "None", "list",
+                                                                               "str"])
+def test_drawing_something_that_is_not_a_value_is_a_data_error(thing) -> None:
+    with pytest.raises(DataError, match="draw_graph: expected the Value whose graph to draw"):
+        draw_graph(thing)
+    with pytest.raises(DataError, match="draw_graph: expected the Value"):
+        draw_dot(thing)
+
+
+def test_render_of_something_that_is_not_a_drawing_is_a_data_error(tmp_path) -> None:
+    with pytest.raises(DataError, match=r"render: expected the drawing that draw_graph returns .*got Value"):
+        render(Value(1.0) * 2, tmp_path / "x.svg")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("cap", [0, -1, True, 2.5, "10", None])
+def test_caps_must_be_positive_whole_numbers(cap) -> None:
+    with pytest.raises(ArgumentError, match="draw_graph: max_nodes must be a positive whole number"):
+        draw_graph(Value(1.0) * 2, max_nodes=cap)
+    with pytest.raises(ArgumentError, match="draw_graph: max_clusters must be a positive whole number"):
+        draw_graph(Value(1.0) * 2, max_clusters=cap)
+
+
+@needs_dot
+def test_a_format_graphviz_knows_but_this_dot_lacks_is_an_argument_error(tmp_path) -> None:
+    with pytest.raises(ArgumentError, match="render: this system's dot cannot write 'gtk'.*use svg, png, pdf or dot"):
+        render(draw_graph(Value(1.0) * 2), tmp_path / "x.gtk")
+    assert not (tmp_path / "x.gtk").exists()

@@ -4,9 +4,9 @@
 data and grad; for tensors shape, dtype and min/mean/max), an ellipse per op,
 parameters, constants, intermediates and the output each in their own colour
 with a legend, and the nodes made inside each module's forward drawn in a
-cluster per module. Above ``max_nodes`` repeated structure is merged (the
-picture says what was merged), so even a graph of thousands of scalar ops
-renders in seconds. Only what a Value exposes is read: ``parents``, ``op``,
+cluster per module. Above ``max_nodes`` nodes or ``max_clusters`` module
+boxes repeated structure is merged (the picture says what was merged), so
+even a graph of thousands of ops or layers renders in seconds. Only what a Value exposes is read: ``parents``, ``op``,
 ``op_args``, ``label``, ``data``, ``grad``, ``scope``, ``requires_grad``.
 
 The DOT source needs nothing installed; SVG/PNG/PDF need Graphviz's ``dot``.
@@ -19,13 +19,14 @@ import math
 import os
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .autograd import walk
 from .engine import Value, raw
-from .errors import ArgumentError, TinygradEduError
+from .errors import ArgumentError, DataError, TinygradEduError
 
 if TYPE_CHECKING:
     import graphviz
@@ -89,6 +90,8 @@ def _summary(a: Any) -> str:
     arr = np.asarray(a, dtype=np.float64)
     if arr.size == 1:
         return fmt(arr.reshape(-1)[0])
+    if arr.size == 0:
+        return "(empty)"  # min and max of nothing
     return f"{fmt(arr.min())} / {fmt(arr.mean())} / {fmt(arr.max())}"
 
 
@@ -155,7 +158,10 @@ def _grad_color(v: Value) -> str | None:
     """A colour for log10 of the mean |grad|: blue (vanishing, 1e-8) -> white (1) -> red (exploding, 1e8)."""
     if v.grad is None:
         return None
-    mag = float(np.mean(np.abs(np.asarray(raw(v.grad), dtype=np.float64))))
+    grad = np.asarray(raw(v.grad), dtype=np.float64)
+    mag = float(np.mean(np.abs(grad))) if grad.size else 0.0
+    if not math.isfinite(mag):
+        return "#ff00ff"  # nan or inf somewhere: magenta, off the blue-white-red scale
     t = 0.0 if mag == 0 else max(-1.0, min(1.0, math.log10(mag) / 8))
     if t < 0:
         r = g = int(255 * (1 + t))
@@ -176,6 +182,7 @@ def draw_graph(
     show_data: bool = True,
     show_grad: bool = True,
     max_nodes: int = 400,
+    max_clusters: int = 100,
     group: bool = True,
     collapse_modules: bool = False,
     grad_colors: bool = False,
@@ -183,6 +190,9 @@ def draw_graph(
     title: str | None = None,
 ) -> graphviz.Digraph:
     """Draw the graph that produced ``root`` as a ``graphviz.Digraph``.
+
+    Above ``max_nodes`` nodes or ``max_clusters`` module boxes, modules are merged into one node each, then
+    long runs of sibling modules (the 2,000 layers of a ``Sequential``) into one node, then repeated ops.
 
     >>> from tinygrad_edu import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -192,27 +202,32 @@ def draw_graph(
     """
     import graphviz
 
+    if not isinstance(root, Value):
+        raise DataError(f"draw_graph: expected the Value whose graph to draw (the output of some ops), got "
+                        f"{type(root).__name__} {clip(repr(root), 40)}; wrap data in Value(...) first")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ArgumentError(f"draw_graph: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
+    for name, cap in (("max_nodes", max_nodes), ("max_clusters", max_clusters)):
+        if isinstance(cap, bool) or not isinstance(cap, (int, np.integer)) or cap <= 0:
+            raise ArgumentError(f"draw_graph: {name} must be a positive whole number, got {cap!r}")
     nodes = walk(root)
-    drawn_ops = sum(1 for v in nodes if v.parents)
-    depth = None  # scope depth at which modules are merged into single nodes (None: draw every node)
-    notes = []
-    if collapse_modules:
-        depth = 1
-    elif len(nodes) + drawn_ops > max_nodes:
-        depth = _merge_depth(nodes, max_nodes)
-        notes.append(
-            f"{len(nodes)} values and {drawn_ops} ops exceed the cap of {max_nodes} nodes: "
-            + (f"modules below depth {depth} are drawn as one node each" if depth else
-               "repeated ops are merged per module (count shown)")
-        )
+    home: dict[Value, tuple[str, ...]] = {}  # leaves made outside any forward (parameters) go to their first user
+    for v in nodes:
+        for p in v.parents:
+            if not p.parents and not p.scope and p not in home:
+                home[p] = v.scope
+    plan = _plan(nodes, root, {v: home.get(v, v.scope) for v in nodes}, max_nodes, max_clusters if group else None,
+                 collapse_modules)
 
-    dot = graphviz.Digraph(graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11"},
+    dot = graphviz.Digraph(graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
+                                       # bound dot's network simplex (ranking, then x positions): without a limit a
+                                       # value used by every step of a 100-step loop takes dot minutes; small
+                                       # drawings come out the same
+                                       "nslimit": "2", "nslimit1": "2"},
                            node_attr={"fontname": "Helvetica", "fontsize": "10"},
                            edge_attr={"arrowsize": "0.6"})
     label_lines = [esc(title, 120)] if title else []
-    label_lines += [esc(n, 200) for n in notes]
+    label_lines += [esc(n, 200) for n in plan.notes]
     if label_lines:
         dot.attr(label="<" + "<BR/>".join(label_lines) + ">", labelloc="t")
 
@@ -224,39 +239,23 @@ def draw_graph(
     def place(scope: tuple[str, ...], node_id: str, **attrs: str) -> None:
         clusters[scope if group else ()].append((node_id, attrs))
 
-    home: dict[Value, tuple[str, ...]] = {}  # leaves made outside any forward (parameters) go to their first user
-    for v in nodes:
-        for p in v.parents:
-            if not p.parents and not p.scope and p not in home:
-                home[p] = v.scope
-    def merge_key(v: Value) -> tuple | None:
-        """Which merged node ``v`` goes into (None: drawn on its own)."""
-        scope = home.get(v, v.scope)
-        if depth is None or v is root:
-            return None
-        if depth > 0 and len(scope) > depth:
-            return ("module", scope[: depth + 1])  # everything inside this module
-        if depth == 0 and v.parents:
-            return ("ops", scope, v.op)  # no modules to merge: same ops in the same scope
-        if depth == 0 and scope:
-            return ("module", scope[:1])
-        return None
-
-    keys = {v: merge_key(v) for v in nodes}
-    counts = Counter(keys.values())
     for v in nodes:
         kind = _kind(v, root)
-        scope = home.get(v, v.scope)
-        key = keys[v]
+        scope = plan.scopes[v]
+        key = plan.keys[v]
         if key is not None:
             if key not in merged:
                 merged[key] = f"m{len(merged)}"
+                n = plan.counts[key]
                 if key[0] == "module":
-                    label = f"<<B>{esc(_scope_name(key[1][-1]))}</B><BR/>{counts[key]} values merged>"
-                    place(key[1][:-1], merged[key], label=label, shape="box3d", style="filled", fillcolor="#f2f0f7")
+                    name = plan.runs.get(key[1][-1]) or f"<B>{esc(_scope_name(key[1][-1]))}</B>"
+                    label = f"<{name}<BR/>{n} values merged>"
+                    scope = key[1][:-1]
+                elif key[0] == "ops":
+                    label = f"<{esc(v.op, 40)} ×{n}>"
                 else:
-                    place(scope, merged[key], label=f"<{esc(v.op)} ×{counts[key]}>", shape="box3d", style="filled",
-                          fillcolor="#f2f0f7")
+                    label = f"<{n} × {esc(KIND_NAMES[kind].split(' (')[0])}>"
+                place(scope, merged[key], label=label, shape="box3d", style="filled", fillcolor="#f2f0f7")
             ids[v] = merged[key]
             continue
         node_id = f"v{len(ids)}"
@@ -285,15 +284,132 @@ def draw_graph(
     return dot
 
 
-def _merge_depth(nodes: list[Value], max_nodes: int) -> int:
-    """The deepest module depth whose merging brings the drawing under ``max_nodes`` (0: merge ops)."""
-    deepest = max((len(v.scope) for v in nodes), default=0)
-    for depth in range(deepest - 1, 0, -1):
-        kept = sum(1 + bool(v.parents) for v in nodes if len(v.scope) <= depth)
-        groups = len({v.scope[: depth + 1] for v in nodes if len(v.scope) > depth})
-        if kept + groups <= max_nodes:
-            return depth
-    return 0
+# Merging. What makes dot slow, measured with dot 2.43 on 2 cores: not nodes as such (a chain of 2,000 nodes: 0.2 s;
+# 2,000 one-node clusters: 1.6 s) but edges that span many ranks, which dot replaces by chains of virtual nodes: one
+# node feeding each of 150 chained nodes takes 26 s (minutes from 200 on). The old merging made such a hub (every
+# parameter of a 2,000-layer Sequential in one node, feeding 2,000 clusters: over 300 s). So merging never pools
+# values from different modules, long runs of sibling modules become one node (in -> run -> out: no long edges), and
+# the drawing asks dot for few network-simplex iterations (nslimit) against hubs that the graph itself has.
+
+RUN = "\x00run"  # tag of a scope that stands for a merged run of sibling modules (no module tag starts so)
+
+
+class _Plan:
+    """What to draw: each value's (possibly rewritten) scope and merge key, counts per key, notes."""
+
+    def __init__(self, scopes: dict[Value, tuple[str, ...]], keys: dict[Value, tuple | None],
+                 runs: dict[str, str], notes: list[str]) -> None:
+        self.scopes, self.keys, self.runs, self.notes = scopes, keys, runs, notes
+        self.counts = Counter(k for k in keys.values() if k is not None)
+
+
+OPS, FLAT = -1, -2  # merge depths below the module levels: repeated ops per module, then repeated ops anywhere
+
+
+def _plan(nodes: list[Value], root: Value, scopes: dict[Value, tuple[str, ...]], max_nodes: int,
+          max_clusters: int | None, collapse_modules: bool) -> _Plan:
+    """The least merging that brings the drawing under both caps (``max_clusters`` None: no clusters drawn).
+
+    Tried in order: modules below depth d as one node each (d from the deepest level up to 1); the same with the
+    middle of each long run of sibling modules merged; the top-level modules as one node each; repeated ops per
+    module; repeated ops anywhere (always small: one node per kind of op and of leaf).
+    """
+    ops = sum(1 for v in nodes if v.parents)
+    exceeded = len(nodes) + ops > max_nodes or _cluster_count(scopes.values(), max_clusters) > (max_clusters or 0)
+    deepest = max((len(s) for s in scopes.values()), default=0)
+    if not exceeded and (not collapse_modules or deepest == 0):
+        return _Plan(scopes, dict.fromkeys(nodes), {}, [])
+    over = (f"{len(nodes)} values and {ops} ops exceed the cap of {max_nodes} nodes"
+            + (f" or {max_clusters} module boxes" if max_clusters else "") + ": ")
+    run_scopes, runs, run_notes = _merge_runs(nodes, scopes)
+    top = min(1, deepest - 1) if collapse_modules else deepest  # collapse: the children of top-level modules
+    attempts = [(scopes, d, list[str]()) for d in range(top, 0 if top else -1, -1)]
+    if runs:
+        attempts += [(run_scopes, d, run_notes) for d in range(max(len(s) for s in run_scopes.values()), 0, -1)]
+    attempts += [(run_scopes, 0, run_notes), (run_scopes, OPS, run_notes), (run_scopes, FLAT, [])]
+    for use, depth, notes in attempts:
+        keys = {v: _merge_key(v, use[v], depth, root) for v in nodes}
+        # merged ops or leaves that are alone in their group are drawn as themselves
+        counts = Counter(keys.values())
+        keys = {v: k if k is None or k[0] == "module" or counts[k] > 1 else None for v, k in keys.items()}
+        drawn = len({k for k in keys.values() if k is not None}) + sum(
+            1 + bool(v.parents) for v, k in keys.items() if k is None)
+        placed = {(k[1][:-1] if k and k[0] == "module" else use[v]) for v, k in keys.items()} if depth != FLAT else {()}
+        if drawn > max_nodes or _cluster_count(placed, max_clusters) > (max_clusters or 0):
+            if depth != FLAT:
+                continue
+        if not exceeded:
+            return _Plan(use, keys, runs, notes)  # collapse_modules asked for it: no need to say why
+        how = {OPS: ["repeated ops and leaves are merged per module (count shown)"],
+               FLAT: ["repeated ops and leaves are merged (count shown), modules not drawn"],
+               0: ["modules are drawn as one node each"]}.get(depth, [])
+        if not how and depth < max(len(s) for s in use.values()):
+            how = [f"modules below depth {depth} are drawn as one node each"]
+        lines = how + notes or ["drawn in full"]
+        lines[0] = over + lines[0]
+        return _Plan({v: () for v in nodes} if depth == FLAT else use, keys, runs, lines)
+    raise AssertionError("unreachable: the last attempt always returns")
+
+
+def _cluster_count(scopes: Iterable[tuple[str, ...]], max_clusters: int | None) -> int:
+    """How many module boxes (clusters) the scopes make: one per prefix of a scope (0 when none are drawn)."""
+    if max_clusters is None:
+        return 0
+    return len({s[:i] for s in set(scopes) for i in range(1, len(s) + 1)})
+
+
+def _merge_key(v: Value, scope: tuple[str, ...], depth: int, root: Value) -> tuple | None:
+    """Which merged node ``v`` goes into at ``depth`` (None: drawn on its own)."""
+    if v is root:
+        return None
+    for i, tag in enumerate(scope):
+        if tag.startswith(RUN) and depth != FLAT:
+            return ("module", scope[: i + 1])  # a run of modules is always one node
+    if depth >= 0:
+        return ("module", scope[: depth + 1]) if len(scope) > depth else None
+    where = scope if depth == OPS else ()
+    return ("ops", where, v.op) if v.parents else ("leaves", where, v.requires_grad)
+
+
+def _merge_runs(nodes: list[Value], scopes: dict[Value, tuple[str, ...]]
+                ) -> tuple[dict[Value, tuple[str, ...]], dict[str, str], list[str]]:
+    """Scopes with the middle of each run of more than 3 sibling modules replaced by one run scope.
+
+    Returns the new scopes, each run's label (HTML, escaped) and a note per run.
+    """
+    children: dict[tuple[str, ...], dict[str, None]] = defaultdict(dict)  # parent -> child tags, first use first
+    for v in nodes:
+        s = scopes[v]
+        for i in range(len(s)):
+            children[s[:i]].setdefault(s[i])
+    merged: dict[tuple[str, ...], str] = {}  # scope of a merged child -> its run tag
+    runs: dict[str, str] = {}
+    notes = []
+    for parent, tags in children.items():
+        order = list(tags)
+        if len(order) <= 3:
+            continue
+        middle = order[1:-1]
+        tag = f"{RUN}{len(runs)}"
+        classes = Counter(t.rpartition(":")[2] for t in middle)
+        kinds = ", ".join(f"{n} × {c}" for c, n in classes.most_common(3)) + (", …" if len(classes) > 3 else "")
+        first, last = (t.rpartition(":")[0] or t for t in (middle[0], middle[-1]))
+        runs[tag] = f"<B>{esc(first, 20)} … {esc(last, 20)}</B><BR/>{esc(kinds, 80)}"
+        where = _scope_name(parent[-1]) if parent else "the top level"
+        notes.append(f"modules {clip(first, 20)} to {clip(last, 20)} of {clip(where, 40)} ({clip(kinds, 60)}) "
+                     "are drawn as one node")
+        for t in middle:
+            merged[parent + (t,)] = tag
+    if not merged:
+        return scopes, {}, []
+    out = {}
+    for v, s in scopes.items():
+        for i in range(1, len(s) + 1):
+            if s[:i] in merged:
+                s = s[: i - 1] + (merged[s[:i]],)
+                break
+        out[v] = s
+    return out, runs, notes
 
 
 def _emit_clusters(dot: Any, clusters: dict[tuple[str, ...], list]) -> None:
@@ -349,6 +465,9 @@ def render(dot: graphviz.Digraph, path: str | os.PathLike[str], format: str | No
     """Write ``dot`` to ``path`` as svg, png, pdf or dot (by ``format`` or the file's extension)."""
     import graphviz
 
+    if not isinstance(dot, graphviz.Digraph | graphviz.Graph):
+        raise DataError(f"render: expected the drawing that draw_graph returns (a graphviz.Digraph), got "
+                        f"{type(dot).__name__}; call render(draw_graph(value), path)")
     path = os.fspath(path)
     fmt_ = (format or os.path.splitext(path)[1].lstrip(".") or "svg").lower()
     if fmt_ not in graphviz.FORMATS:
@@ -367,6 +486,10 @@ def render(dot: graphviz.Digraph, path: str | os.PathLike[str], format: str | No
             "with 'apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS) or 'conda install "
             "graphviz', or save the source instead with format='dot'."
         ) from None
+    except graphviz.CalledProcessError as e:  # a format Graphviz knows of but this dot was built without
+        said = (e.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+        raise ArgumentError(f"render: this system's dot cannot write {fmt_!r} ({clip(said[0] if said else e, 120)}); "
+                            "use svg, png, pdf or dot") from None
     with open(path, "wb") as f:
         f.write(data)
     return path

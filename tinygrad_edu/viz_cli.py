@@ -31,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--collapse", action="store_true", help="one node per module")
     parser.add_argument("--grad-colors", action="store_true", help="shade values by |grad| (vanishing/exploding)")
     parser.add_argument("--max-nodes", type=int, default=400, help="merge repeated structure above this many nodes")
+    parser.add_argument("--max-clusters", type=int, default=100, help="... or above this many module boxes")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         collapse_modules=args.collapse,
         grad_colors=args.grad_colors,
         max_nodes=args.max_nodes,
+        max_clusters=args.max_clusters,
         title=(EXAMPLES[args.example].__doc__ or args.example).splitlines()[0],
     )
     fmt = args.format or (args.out.suffix.lstrip(".") if args.out and args.out.suffix else "svg")
