@@ -5,8 +5,13 @@ each op beside its gradient rule:
 
 - ``ops/arithmetic.py``: micrograd's operators ``+ - * / **`` and ``@``;
 - ``ops/elementwise.py``: exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu, clip;
-- ``ops/reduce.py``: sum, mean, max, min, logsumexp, softmax, log_softmax;
-- ``ops/movement.py``: reshape, flatten, transpose, .T, swapaxes, broadcast_to;
+- ``ops/reduce.py``: sum, mean, max, min, logsumexp, prod, softmax, log_softmax, var, std, var_mean,
+  std_mean, norm, argmax, argmin, any, all;
+- ``ops/scan.py``: cumsum, cumprod, logcumsumexp, cummax, cummin, sort, argsort, topk;
+- ``ops/movement.py``: reshape, view, flatten, unflatten, squeeze, unsqueeze, transpose, .T, swapaxes,
+  permute, movedim, broadcast_to, expand, flip, roll;
+- ``ops/shape.py``: repeat, repeat_interleave, tril, triu, diagonal, diag, unfold, split, chunk, and the
+  functions pad and meshgrid;
 - ``ops/index.py``: indexing, and the functions concatenate, stack, where.
 
 The rules' helpers (``exp log sin cos sigmoid raw``) and ``make_op`` are
@@ -21,6 +26,8 @@ from .ops.elementwise import ElementwiseOps, cos, exp, log, sigmoid, sin, stable
 from .ops.index import IndexOps, concatenate, stack, where
 from .ops.movement import MovementOps
 from .ops.reduce import ReduceOps
+from .ops.scan import ScanOps
+from .ops.shape import ShapeOps
 
 __all__ = [
     "Operand", "Value", "concatenate", "cos", "exp", "lift", "log", "make_op", "raw", "sigmoid", "sin",
@@ -28,7 +35,7 @@ __all__ = [
 ]
 
 
-class Value(ArithmeticOps, ElementwiseOps, ReduceOps, MovementOps, IndexOps, Node):
+class Value(ArithmeticOps, ElementwiseOps, ReduceOps, ScanOps, MovementOps, ShapeOps, IndexOps, Node):
     """A number or NumPy array, with a gradient and the graph that produced it.
 
     >>> a, b = Value(2.0), Value(-3.0)
