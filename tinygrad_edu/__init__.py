@@ -28,6 +28,44 @@ from .functional_grad import grad
 from .random import manual_seed
 from .serialization import load, save
 
+# ---- reductions, scans, sorting and shape ops as package functions (tg.cumsum, tg.meshgrid, ...) ----
+from .tensor_functions import (
+    all,
+    any,
+    argmax,
+    argmin,
+    argsort,
+    chunk,
+    cummax,
+    cummin,
+    cumprod,
+    cumsum,
+    diag,
+    diagonal,
+    flatten,
+    flip,
+    logcumsumexp,
+    meshgrid,
+    movedim,
+    norm,
+    permute,
+    prod,
+    repeat_interleave,
+    roll,
+    sort,
+    split,
+    squeeze,
+    std,
+    std_mean,
+    topk,
+    tril,
+    triu,
+    unflatten,
+    unsqueeze,
+    var,
+    var_mean,
+)
+
 __all__ = [
     "AnomalyError",
     "ArgumentError",
@@ -58,4 +96,9 @@ __all__ = [
     "stack",
     "viz",
     "where",
+    # reductions, scans, sorting and shape ops (tensor_functions)
+    "all", "any", "argmax", "argmin", "argsort", "chunk", "cummax", "cummin", "cumprod", "cumsum", "diag",
+    "diagonal", "flatten", "flip", "logcumsumexp", "meshgrid", "movedim", "norm", "permute", "prod",
+    "repeat_interleave", "roll", "sort", "split", "squeeze", "std", "std_mean", "topk", "tril", "triu", "unflatten",
+    "unsqueeze", "var", "var_mean",
 ]

@@ -62,7 +62,9 @@ class MovementOps:
             return self.reshape(1)
         start, end = _dim(shape, start_dim, "flatten"), _dim(shape, end_dim, "flatten")
         if start > end:
-            raise AxisError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {fmt_shape(shape)}")
+            raise AxisError(
+                f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {fmt_shape(shape)}"
+            )
         return self.reshape(shape[:start] + (int(np.prod(shape[start:end + 1])),) + shape[end + 1:])
 
     def transpose(self: Value, *axes: Any) -> Value:
@@ -193,7 +195,7 @@ class MovementOps:
         return self[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))]
 
     def roll(self: Value, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Value:
-        """Elements shifted cyclically by ``shifts`` along ``dims`` (the flattened data if None), like ``torch.roll``."""
+        """Elements shifted cyclically by ``shifts`` along ``dims`` (of the flattened data if None), ``torch.roll``."""
         many = not isinstance(shifts, int | np.integer)
         moves = _int_tuple((shifts,), "roll", "shifts") if many else (int(shifts),)  # type: ignore[arg-type]
         if dims is None:

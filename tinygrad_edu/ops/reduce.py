@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import ArgumentError, AxisError, ShapeError, fmt_shape
 from ..node import make_op, raw, shows
 from .elementwise import exp
-from .index import where
+from .index import concatenate, where
 
 if TYPE_CHECKING:
     from ..engine import Value
@@ -289,7 +289,7 @@ def _arg_extreme(x: Value, op: str, dim: Any, keepdim: bool, axis: Any, keepdims
     if dim is not None and not isinstance(dim, int | np.integer):
         raise AxisError(f"{op}: dim must be None or one int, got {dim!r}")
     axis = check_axis(data.shape, dim, op)
-    size = data.size if axis is None else data.shape[axis]  # type: ignore[index]
+    size = data.size if axis is None else data.shape[axis]
     if size == 0:
         raise ShapeError(f"{op}: cannot reduce an empty axis of a Value of shape {fmt_shape(data.shape)}")
     find = np.argmax if op == "argmax" else np.argmin
@@ -328,13 +328,9 @@ def _logsumexp_backward(g, out, ctx, a):
 
 @shows("axis")
 def _prod_backward(g, out, ctx, a):
-    # d(prod a)/da_i = prod_{j != i} a_j, which is out / a_i when no a_j is 0
+    # d(prod a)/da_i = prod_{j != i} a_j (not out / a_i: that fails at a zero, or when out underflows to 0)
     axis, kd_shape = ctx
-    shape = np.shape(raw(a))
-    g = expand(_reshaped(g, kd_shape), shape)
-    if np.all(raw(a) != 0):
-        return (g * _reshaped(out, kd_shape) / a,)
-    return (g * _prod_of_others(a, axis),)
+    return (expand(_reshaped(g, kd_shape), np.shape(raw(a))) * _prod_of_others(a, axis),)
 
 
 def _reshaped(x: Any, shape: tuple[int, ...]) -> Any:
@@ -343,10 +339,10 @@ def _reshaped(x: Any, shape: tuple[int, ...]) -> Any:
 
 
 def _prod_of_others(a: Any, axis: Axis) -> Any:
-    """prod_{j != i} a_j over the reduced axes, exact with zeros: n products of a with a_i replaced by 1.
+    """prod_{j != i} a_j over the reduced axes, without a division: (product of those before i) * (after i).
 
-    O(n**2) in the reduced size, used only when a factor is 0; written with ops that Values and arrays
-    share (and ``where``), so that it is differentiable again.
+    Both are running products (cumprod from the start, and from the end), so this is O(n) and exact with
+    zeros; written with ops that Values and arrays share, so that it is differentiable again.
     """
     shape = np.shape(raw(a))
     if not shape:
@@ -355,10 +351,12 @@ def _prod_of_others(a: Any, axis: Axis) -> Any:
     kept = [i for i in range(len(shape)) if i not in reduced]
     perm = tuple(kept + reduced)
     n = math.prod(shape[i] for i in reduced)
-    moved_shape = tuple(shape[i] for i in perm)
+    if n == 0:
+        return np.zeros(shape)
     flat = a.transpose(perm).reshape(tuple(shape[i] for i in kept) + (n,))
-    eye = np.eye(n, dtype=bool)
-    spread = flat[..., None, :]
-    others = (where(eye, 1.0, spread) if hasattr(spread, "requires_grad") else np.where(eye, 1.0, spread)).prod(
-        axis=-1)
-    return others.reshape(moved_shape).transpose(tuple(int(i) for i in np.argsort(perm)))
+    one = np.ones(flat.shape[:-1] + (1,))
+    join = concatenate if hasattr(flat, "requires_grad") else np.concatenate
+    before = join([one, flat[..., :-1].cumprod(-1)], -1)  # prod_{j < i} a_j
+    after = join([flat[..., :0:-1].cumprod(-1)[..., ::-1], one], -1)  # prod_{j > i} a_j
+    others = before * after
+    return others.reshape(tuple(shape[i] for i in perm)).transpose(tuple(int(i) for i in np.argsort(perm)))

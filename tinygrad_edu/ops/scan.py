@@ -67,7 +67,10 @@ def reversed_cumsum(g: Any, axis: int) -> Any:
 
 
 def _moveaxis(x: Any, source: int, destination: int) -> Any:
-    return x.movedim(source, destination) if isinstance(x, Node) else np.moveaxis(x, source, destination)
+    """``x`` with one axis moved (a Value or an array)."""
+    if isinstance(x, Node):
+        return x.movedim(source, destination)  # type: ignore[attr-defined]
+    return np.moveaxis(x, source, destination)
 
 
 class ScanOps:
@@ -200,10 +203,10 @@ def _cumsum_backward(g, out, axis, a):
 @shows("dim")
 def _cumprod_backward(g, out, axis, a):
     # d out_k/d a_i = prod_{j <= k, j != i} a_j for i <= k (0 for i > k)
-    if np.all(raw(a) != 0):
+    if _divisible(raw(a), raw(out)):
         # = out_k / a_i, so grad_i = sum_{k >= i} g_k out_k / a_i
         return (reversed_cumsum(g * out, axis) / a,)
-    # with zeros: row i of C is the cumprod of a with a_i replaced by 1, so C[i, k] = prod_{j <= k, j != i} a_j
+    # with zeros (or products that underflow): row i of C is the cumprod of a with a_i replaced by 1, so C[i, k] = prod_{j <= k, j != i} a_j
     n = np.shape(raw(a))[axis]
     last = _moveaxis(a, axis, -1)[..., None, :]  # (..., 1, n): one row per skipped factor i
     eye = np.eye(n, dtype=bool)
@@ -212,6 +215,13 @@ def _cumprod_backward(g, out, axis, a):
     upper = np.triu(np.ones((n, n), dtype=bool))  # only k >= i
     terms = c * np.where(upper, 1.0, 0.0) * _moveaxis(g, axis, -1)[..., None, :]
     return (_moveaxis(terms.sum(-1), -1, axis),)
+
+
+def _divisible(a: np.ndarray, out: np.ndarray) -> bool:
+    """Whether out_k / a_i is exact enough for cumprod's rule, and its own derivative (1 / a**2) finite."""
+    tiny = np.sqrt(np.finfo(np.float64).tiny)  # ~1.5e-154: a**2 stays a normal number
+    return bool(np.all(np.abs(a) > tiny) and np.all(np.abs(out) > np.finfo(np.float64).tiny)
+                and np.all(np.isfinite(out)))
 
 
 @shows("dim")

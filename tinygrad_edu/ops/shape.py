@@ -78,7 +78,7 @@ class ShapeOps:
         return _triangle(self, diagonal, "triu", lower=False)
 
     def diagonal(self: Value, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Value:
-        """The diagonal of axes ``dim1``, ``dim2`` (above it for offset > 0), as the last axis, like ``torch.diagonal``."""
+        """The diagonal of axes ``dim1``, ``dim2`` (above it for offset > 0) as the last axis, ``torch.diagonal``."""
         if self.ndim < 2:
             raise ShapeError(f"diagonal: needs at least 2 axes, got shape {fmt_shape(self.shape)}")
         d1, d2 = _dim(self.shape, dim1, "diagonal"), _dim(self.shape, dim2, "diagonal")
@@ -191,7 +191,7 @@ def pad(input: Operand, pad: Sequence[int], mode: str = "constant", value: float
         before, after = widths[2 * i], widths[2 * i + 1]
         if before or after:
             out = _pad_axis(out, axis, before, after, mode, value)
-    return out if out is not x else x * 1.0  # type: ignore[operator]
+    return out if out is not x else x * 1.0
 
 
 def _pad_axis(x: Value, axis: int, before: int, after: int, mode: str, value: float) -> Value:
@@ -201,15 +201,16 @@ def _pad_axis(x: Value, axis: int, before: int, after: int, mode: str, value: fl
         if before < 0 or after < 0:  # crop first
             x = x[lead + (slice(max(0, -before), n - max(0, -after)),)]
             before, after = max(0, before), max(0, after)
-        def block(width: int) -> list[np.ndarray]:
+        def block(width: int) -> list[Any]:
             shape = x.shape[:axis] + (width,) + x.shape[axis + 1:]
             return [np.full(shape, value, dtype=x.dtype)] if width else []
 
         return concatenate(block(before) + [x] + block(after), axis)
     if n == 0 or (mode == "reflect" and (before >= n or after >= n)):
+        need = f"more than {max(before, after)}" if mode == "reflect" else "at least 1"
         raise ShapeError(
-            f"pad: {mode} pads of ({before}, {after}) need {'more than' if mode == 'reflect' else 'at least'} "
-            f"{max(before, after) if mode == 'reflect' else 1} elements along axis {axis}, got shape {fmt_shape(x.shape)}"
+            f"pad: {mode} pads of ({before}, {after}) need {need} elements along axis {axis}, "
+            f"got shape {fmt_shape(x.shape)}"
         )
     if mode == "circular" and (before > n or after > n):
         raise ShapeError(f"pad: circular pads of ({before}, {after}) may not exceed {n}, the size of axis {axis}")
