@@ -110,14 +110,14 @@ def cummin(input: Operand, dim: int) -> ValuesIndices:
     return _v(input, "cummin").cummin(dim)
 
 
-def sort(input: Operand, dim: int = -1, descending: bool = False, stable: bool = False) -> ValuesIndices:
+def sort(input: Operand, dim: int = -1, descending: bool = False, *, stable: bool = False) -> ValuesIndices:
     """Sorted values and their indices along ``dim`` (always stable)."""
-    return _v(input, "sort").sort(dim, descending, stable)
+    return _v(input, "sort").sort(dim, descending, stable=stable)
 
 
-def argsort(input: Operand, dim: int = -1, descending: bool = False, stable: bool = False) -> np.ndarray:
+def argsort(input: Operand, dim: int = -1, descending: bool = False, *, stable: bool = False) -> np.ndarray:
     """The indices that sort ``input`` along ``dim``."""
-    return _v(input, "argsort").argsort(dim, descending, stable)
+    return _v(input, "argsort").argsort(dim, descending, stable=stable)
 
 
 def topk(input: Operand, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:

@@ -129,7 +129,7 @@ class ScanOps:
         return _running_extreme(self, dim, axis, "cummin", np.minimum)
 
     # ---- sorting: derived ------------------------------------------------------------
-    def sort(self: Value, dim: int = -1, descending: bool = False, stable: bool = False, *,
+    def sort(self: Value, dim: int = -1, descending: bool = False, *, stable: bool = False,
              axis: int | None = None) -> ValuesIndices:
         """Sorted along ``dim`` (the last by default): ``(values, indices)``, like ``torch.sort``.
 
@@ -144,7 +144,7 @@ class ScanOps:
         indices = _stable_argsort(np.asarray(self.data), ax, descending)
         return ValuesIndices(self[along(indices, ax)], indices)
 
-    def argsort(self: Value, dim: int = -1, descending: bool = False, stable: bool = False, *,
+    def argsort(self: Value, dim: int = -1, descending: bool = False, *, stable: bool = False,
                 axis: int | None = None) -> np.ndarray:
         """The indices that sort the data along ``dim`` (stable): an int64 array, like ``torch.argsort``."""
         ax = scan_axis(self.shape, None if axis is not None else dim, axis, "argsort", required=False)
@@ -203,24 +203,29 @@ def _cumsum_backward(g, out, axis, a):
 @shows("dim")
 def _cumprod_backward(g, out, axis, a):
     # d out_k/d a_i = prod_{j <= k, j != i} a_j for i <= k (0 for i > k)
-    if _divisible(raw(a), raw(out)):
+    if _divisible(raw(a), raw(out), isinstance(g, Node)):
         # = out_k / a_i, so grad_i = sum_{k >= i} g_k out_k / a_i
         return (reversed_cumsum(g * out, axis) / a,)
-    # with zeros (or products that underflow): row i of C is the cumprod of a with a_i replaced by 1, so C[i, k] = prod_{j <= k, j != i} a_j
+    # otherwise (zeros, underflow): row i of C is the cumprod of a with a_i replaced by 1, so C[i, k] = prod_{j <= k, j != i} a_j
     n = np.shape(raw(a))[axis]
     last = _moveaxis(a, axis, -1)[..., None, :]  # (..., 1, n): one row per skipped factor i
     eye = np.eye(n, dtype=bool)
     skipped = where(eye, 1.0, last) if isinstance(last, Node) else np.where(eye, 1.0, last)
     c = skipped.cumprod(-1) if isinstance(skipped, Node) else np.cumprod(skipped, axis=-1)
     upper = np.triu(np.ones((n, n), dtype=bool))  # only k >= i
-    terms = c * np.where(upper, 1.0, 0.0) * _moveaxis(g, axis, -1)[..., None, :]
+    kept = where(upper, c, 0.0) if isinstance(c, Node) else np.where(upper, c, 0.0)
+    terms = kept * _moveaxis(g, axis, -1)[..., None, :]
     return (_moveaxis(terms.sum(-1), -1, axis),)
 
 
-def _divisible(a: np.ndarray, out: np.ndarray) -> bool:
-    """Whether out_k / a_i is exact enough for cumprod's rule, and its own derivative (1 / a**2) finite."""
-    tiny = np.sqrt(np.finfo(np.float64).tiny)  # ~1.5e-154: a**2 stays a normal number
-    return bool(np.all(np.abs(a) > tiny) and np.all(np.abs(out) > np.finfo(np.float64).tiny)
+def _divisible(a: np.ndarray, out: np.ndarray, create_graph: bool) -> bool:
+    """Whether cumprod's rule may divide by a_i: no zeros, and no running product that underflowed or overflowed.
+
+    Differentiated again (create_graph), the division's derivative holds terms of size g / a_i that cancel
+    exactly in the math but leave ~1e-16 g / a_i in floating point: it is used only while |a_i| >= 1e-3.
+    """
+    smallest = 1e-3 if create_graph else 0.0
+    return bool(np.all(np.abs(a) > smallest) and np.all(a != 0) and np.all(np.abs(out) >= np.finfo(np.float64).tiny)
                 and np.all(np.isfinite(out)))
 
 
