@@ -206,7 +206,8 @@ def _cumprod_backward(g, out, axis, a):
     if _divisible(raw(a), raw(out), isinstance(g, Node)):
         # = out_k / a_i, so grad_i = sum_{k >= i} g_k out_k / a_i
         return (reversed_cumsum(g * out, axis) / a,)
-    # otherwise (zeros, underflow): row i of C is the cumprod of a with a_i replaced by 1, so C[i, k] = prod_{j <= k, j != i} a_j
+    # otherwise (zeros, underflow): row i of C is the cumprod of a with a_i replaced by 1,
+    # so C[i, k] = prod_{j <= k, j != i} a_j  (O(n**2))
     n = np.shape(raw(a))[axis]
     last = _moveaxis(a, axis, -1)[..., None, :]  # (..., 1, n): one row per skipped factor i
     eye = np.eye(n, dtype=bool)
