@@ -189,7 +189,8 @@ class ReduceOps:
         count = math.prod(self.shape[i] for i in reduced_axes(self.ndim, axis))
         d = self - self.mean(axis, keepdims=True)
         denominator = max(0.0, count - correction)
-        return (d * d).sum(axis, keepdims) * (1.0 / denominator if denominator else math.inf)
+        squares = (d * d).sum(axis, keepdims)
+        return squares / denominator if denominator else squares * math.inf
 
     def std(
         self: Value, axis: Axis = None, *, correction: float = 1, keepdims: bool = False, dim: Axis = None,
