@@ -10,6 +10,7 @@ import gc
 import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu import Value, nn
+from tinygrad_edu import Value, nn, threads
 from tinygrad_edu.nn import functional as F
 
 from .numpy_mlp import NumpyMLP, plain_numpy_step
@@ -349,7 +350,107 @@ def memory(quick: bool) -> list[Row]:
     return rows
 
 
-CASES = [scalar_moons, tensor_mlp, per_op, deep_chain, mnist_softmax, memory]
+# ---- 7. the MLP step with a busy neighbour core ----------------------------------------------------------
+SPINNER = "while True: pass"  # a busy neighbour: one core kept busy by another process
+
+
+def _block(fn: Callable[[], object], steps: int) -> float:
+    """Seconds per call of ``fn`` over ``steps`` calls in a row, after one call to warm up."""
+    fn()
+    start = time.perf_counter()
+    for _ in range(steps):
+        fn()
+    return (time.perf_counter() - start) / steps
+
+
+def _spread(values: list[float]) -> tuple[float, float]:
+    q = statistics.quantiles(values, n=4) if len(values) >= 4 else (0.0, 0.0, 0.0)
+    return statistics.median(values), q[2] - q[0]
+
+
+def _fmt_ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1e3:.3g} ms"
+
+
+def _others(cores: list[float]) -> str:
+    return f" (other processes: {statistics.median(cores):.2f} cores)" if cores else ""
+
+
+def busy_neighbour(quick: bool) -> list[Row]:
+    x, y, _ = _mlp_data()
+    rng = np.random.default_rng(0)
+    # the example's network (examples/mnist_mlp.py): products of 128 x 784 x 256
+    net = nn.Sequential(nn.Linear(784, 256, generator=rng), nn.ReLU(), nn.Linear(256, 10, generator=rng))
+    state = net.state_dict()
+    ref = NumpyMLP(state["0.weight"], state["0.bias"], state["2.weight"], state["2.bias"], len(y))
+    opt = tg.optim.SGD(net.parameters(), lr=0.01)
+    ours, numpy_ = "tinygrad_edu", "hand-written NumPy"
+    engines = {ours: lambda: _our_step(net, opt, x, y), numpy_: lambda: ref.step(x, y, 0.01)}
+    default = threads.get_num_threads()
+    settings = {f"{default}, as NumPy sets them": default, "1, threads.set_num_threads(1)": 1,
+                "threads.use_free_cores() every step": None}
+    rounds, steps, settle = (1, 2, 0.0) if quick else (10, 20, 0.6)
+    times: dict[tuple, list[float]] = {}
+    others: dict[bool, list[float]] = {False: [], True: []}  # cores other processes kept busy, per half-round
+
+    def adaptive(step: Callable[[], object]) -> Callable[[], object]:
+        def run():
+            threads.use_free_cores()
+            step()
+        return run
+
+    # One spinner for the whole case, paused (SIGSTOP) for the quiet half of every round and resumed
+    # (SIGCONT) for the busy half, so that quiet and busy, each thread setting, this engine and NumPy
+    # are all timed in turn within each round and see the same machine.
+    spinner = subprocess.Popen([sys.executable, "-c", SPINNER])
+    try:
+        for _ in range(rounds):
+            for busy in (False, True):
+                os.kill(spinner.pid, signal.SIGCONT if busy else signal.SIGSTOP)
+                time.sleep(0.05)
+                start, cpu = time.perf_counter(), threads._cpu_seconds()
+                for setting, n in settings.items():
+                    for name, step in engines.items():
+                        if n is None:  # run the loop long enough for use_free_cores to see the machine
+                            step = adaptive(step)
+                            end = time.perf_counter() + settle
+                            while time.perf_counter() < end:
+                                step()
+                        else:
+                            threads.set_num_threads(n)
+                        times.setdefault((name, busy, setting), []).append(_block(step, steps))
+                if cpu is not None:
+                    all_cores, own = (b - a for a, b in zip(cpu, threads._cpu_seconds()))
+                    others[busy].append((all_cores - own) / (time.perf_counter() - start))
+    finally:
+        threads.set_num_threads(default)
+        spinner.kill()
+        spinner.wait()
+
+    def per_round(a: tuple, b: tuple) -> str:  # median and IQR over the rounds of the ratio a / b
+        median, iqr = _spread([ta / tb for ta, tb in zip(times[a], times[b])])
+        return f"{median:.2f}x (IQR {iqr:.2f}) per round"
+
+    rows = []
+    first = next(iter(settings))
+    for setting in settings:
+        case = f"7. MLP step 784-256-10, batch 128, one core busy; BLAS threads: {setting}"
+        busy_ours, busy_numpy = (ours, True, setting), (numpy_, True, setting)
+        quiet_ours, quiet_numpy = (ours, False, setting), (numpy_, False, setting)
+        quiet_note = (f"the spinner paused{_others(others[False])}; {numpy_}: {_fmt_ms(times[quiet_numpy])}, "
+                      f"{ours} / it {per_round(quiet_ours, quiet_numpy)}")
+        if setting != first:
+            quiet_note += f"; / {ours} quiet with {first}: {per_round(quiet_ours, (ours, False, first))}"
+        rows += [
+            row(case, f"{ours}, neighbour busy", *_spread(times[busy_ours]),
+                note=f"busy / quiet: {per_round(busy_ours, quiet_ours)}{_others(others[True])}"),
+            row(case, f"{numpy_}, neighbour busy", *_spread(times[busy_numpy]), note=per_round(busy_ours, busy_numpy)),
+            row(case, f"reference: {ours}, quiet", *_spread(times[quiet_ours]), note=quiet_note),
+        ]
+    return rows
+
+
+CASES = [scalar_moons, tensor_mlp, per_op, deep_chain, mnist_softmax, memory, busy_neighbour]
 
 
 # ---- 8. heavy new ops: cumsum and sort, forward + backward -------------------------------------------

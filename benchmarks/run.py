@@ -3,6 +3,7 @@
     python -m benchmarks            # full run, prints the table (writes no file)
     python -m benchmarks --write    # full run, prints the table and writes it into benchmarks/README.md
     python -m benchmarks --quick    # tiny sizes, one repeat: checks that every case still runs
+    python -m benchmarks --only busy_neighbour --write   # one case; its rows replace only its own in the table
 
 Every peer runs in the same process (the deep chains in one subprocess per
 size and engine, for a clean peak-memory reading). Ratios are tinygrad_edu's
@@ -86,6 +87,40 @@ def write_readme(lines: list[str], command: str) -> None:
                       encoding="utf-8")
 
 
+def _number(line: str) -> str:
+    """The case number of a table line: ``| 7. MLP step ... |`` -> ``7``."""
+    return line.split("|")[1].strip().split(".")[0]
+
+
+def merge_readme(rows: list[dict], command: str) -> None:
+    """Replace only the table rows of the cases in ``rows`` (a run with ``--only``), keeping every other row."""
+    text = README.read_text(encoding="utf-8")
+    old = re.search(re.escape(BEGIN) + "(.*?)" + re.escape(END), text, flags=re.S)
+    if old is None:
+        return write_readme(machine() + [""] + table(rows), command)
+    numbers = {r["case"].split(".")[0] for r in rows}
+    label = ", ".join(sorted(numbers, key=int))
+    kept = [line for line in old.group(1).strip("\n").splitlines()
+            if not (line.startswith("| ") and _number(line) in numbers and not line.startswith("| case |"))
+            and not line.startswith(f"- case {label}: ")]
+    head = [line for line in kept if not line.startswith("|")]
+    body = [line for line in kept if line.startswith("|")]
+    new = table(rows)[2:]
+    at = len(body)
+    for i, line in enumerate(body[2:], start=2):  # after the rows of the cases numbered below the new ones
+        if int(_number(line)) > int(min(numbers, key=int)):
+            at = i
+            break
+    body[at:at] = new
+    while head and head[-1] == "":
+        head.pop()
+    stamp = machine()
+    head.append(f"- case {label}: re-run alone with `{command}` on {stamp[-1].split(': ')[1]}; "
+                f"{stamp[2][2:]}")
+    block = "\n".join([BEGIN, *head, "", *body, END])
+    README.write_text(text[:old.start()] + block + text[old.end():], encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -102,5 +137,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     lines = machine() + [""] + table(rows)
     print("\n".join(lines))
     if args.write:
-        write_readme(lines, "python -m benchmarks --write" + (" --quick" if args.quick else ""))
+        command = "python -m benchmarks" + (f" --only {args.only}" if args.only else "") + " --write" \
+            + (" --quick" if args.quick else "")
+        if args.only:
+            merge_readme(rows, command)
+        else:
+            write_readme(lines, command)
     return rows

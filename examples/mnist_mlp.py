@@ -6,7 +6,12 @@ schedule), a tqdm progress bar, a
 plot of the loss and accuracy, and the model saved with ``tinygrad_edu.save``
 and loaded back with the accuracy unchanged.
 
-Run:  python examples/mnist_mlp.py --out outputs/mnist_mlp
+With ``--checkpoint PATH`` the whole run (model, Adam's moments, the schedule,
+the shuffling generator, the position in the epoch, the history) is saved every
+``--every`` steps, and a run started again with the same arguments resumes from
+it and ends with the same weights, bit for bit, as a run never interrupted.
+
+Run:  python examples/mnist_mlp.py --out outputs/mnist_mlp [--checkpoint outputs/mnist_mlp/run.safetensors]
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import numpy as np
 from tqdm import tqdm
 
 import tinygrad_edu as tg
-from tinygrad_edu import datasets, nn, no_grad, optim
+from tinygrad_edu import datasets, nn, no_grad, optim, threads
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.plots import pyplot
 
@@ -64,7 +69,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", type=Path, help="folder holding the MNIST .gz files")
     parser.add_argument("--out", type=Path, default=Path("outputs/mnist_mlp"), help="folder for plot and weights")
+    parser.add_argument("--checkpoint", type=Path, help="checkpoint file: resumed from when it exists")
+    parser.add_argument("--every", type=int, default=100, help="steps between checkpoints (default 100)")
     args = parser.parse_args(argv)
+    if args.checkpoint:
+        args.checkpoint.parent.mkdir(parents=True, exist_ok=True)
 
     x_train, y_train = datasets.load_mnist("train", root=args.data)
     x_test, y_test = datasets.load_mnist("test", root=args.data)
@@ -81,11 +90,28 @@ def main(argv: list[str] | None = None) -> dict:
     rng = np.random.default_rng(args.seed)
     history: dict[str, list] = {"step": [], "loss": [], "test_accuracy": []}
 
-    step = 0
-    for epoch in range(args.epochs):
+    step, first_epoch, position = 0, 0, None
+    if args.checkpoint and args.checkpoint.exists():
+        checkpoint = tg.load(args.checkpoint)
+        model.load_state_dict(checkpoint["model"])
+        opt.load_state_dict(checkpoint["optimizer"])
+        schedule.load_state_dict(checkpoint["scheduler"])
+        rng.bit_generator.state = checkpoint["rng"]
+        step, first_epoch, position = checkpoint["step"], checkpoint["epoch"], checkpoint["batches"]
+        history = checkpoint["history"]
+        print(f"resuming from {args.checkpoint}: step {step}, epoch {first_epoch + 1}")
+
+    for epoch in range(first_epoch, args.epochs):
         batches = datasets.batches(x_train, y_train, args.batch_size, generator=rng)
-        bar = tqdm(batches, total=-(-len(x_train) // args.batch_size), desc=f"epoch {epoch + 1}/{args.epochs}")
+        if position is not None:  # (resuming: the epoch's order, and the batches already done)
+            batches.load_state_dict(position)
+            position = None
+        done = batches.state_dict()["position"]
+        bar = tqdm(batches, total=len(batches), initial=done, desc=f"epoch {epoch + 1}/{args.epochs}")
         for xb, yb in bar:
+            # BLAS threads only on cores no other program is using: with one core busy elsewhere, a second
+            # thread makes every matrix product wait for it (2-10x slower steps; benchmarks/README.md, case 7)
+            threads.use_free_cores()
             loss = F.cross_entropy(model(xb), yb)
             opt.zero_grad()
             loss.backward()
@@ -95,6 +121,10 @@ def main(argv: list[str] | None = None) -> dict:
             history["loss"].append(loss.item())
             if step % 50 == 0:
                 bar.set_postfix(loss=f"{loss.item():.4f}")
+            if args.checkpoint and step % args.every == 0:  # everything the run needs to go on from here
+                tg.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": schedule.state_dict(),
+                         "rng": rng.bit_generator.state, "batches": batches.state_dict(), "epoch": epoch,
+                         "step": step, "history": history}, args.checkpoint)
         schedule.step()
         history["test_accuracy"].append(evaluate(model, x_test, y_test))
         print(f"epoch {epoch + 1}: test accuracy {history['test_accuracy'][-1]:.4f}")

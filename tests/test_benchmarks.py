@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks import cases, run
+from benchmarks import cases, quiet_threads, run
 from benchmarks.numpy_mlp import NumpyMLP
 from tinygrad_edu.nn import functional as F
 
@@ -32,7 +32,7 @@ def test_numpy_reference_matches_the_engine_and_pytorch() -> None:
 def test_quick_mode_produces_a_number_for_every_case(capsys) -> None:
     rows = run.main(["--quick"])
     names = {r["case"].split(".")[0] for r in rows}
-    assert names == {"1", "2", "3", "4", "5", "6", "8"}  # 8: cumsum and sort (7 is on another branch)
+    assert names == {"1", "2", "3", "4", "5", "6", "7", "8"}
     ours = [r for r in rows if r["engine"].startswith("tinygrad_edu")]
     assert ours and all(r["value"] is not None and r["value"] > 0 for r in ours if "MNIST" not in r["case"]
                         or "not found" not in r["note"])
@@ -46,3 +46,30 @@ def test_help_says_the_table_is_written_only_with_write(capsys, monkeypatch) -> 
     for line in capsys.readouterr().out.splitlines():
         if "README.md" in line:
             assert "--write" in line, f"help promises a written table without --write: {line.strip()!r}"
+
+
+def test_a_run_of_one_case_replaces_only_its_own_rows(tmp_path, monkeypatch) -> None:
+    readme = tmp_path / "README.md"
+    monkeypatch.setattr(run, "README", readme)
+    old = ["| case | engine | median | IQR | tinygrad_edu / this | note |", "|---|---|---|---|---|---|",
+           "| 2. step | tinygrad_edu | 1 ms |  |  |  |", "| 7. busy | tinygrad_edu | 9 ms |  |  | old |",
+           "| 8. later | tinygrad_edu | 3 ms |  |  |  |"]
+    readme.write_text("# B\n\n" + "\n".join([run.BEGIN, "Made by `x`:", "", "- machine: m", "", *old, run.END])
+                      + "\n\ntext after\n", encoding="utf-8")
+    rows = [cases.row("7. busy", "tinygrad_edu", 0.005), cases.row("7. busy", "hand-written NumPy", 0.004)]
+    for _ in range(2):  # a second run replaces the first one's rows and note, it does not add to them
+        run.merge_readme(rows, "python -m benchmarks --only busy --write")
+    text = readme.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    body = [line for line in lines if line.startswith("| ")]
+    assert [line.split("|")[1].strip() for line in body] == ["case", "2. step", "7. busy", "7. busy", "8. later"]
+    assert "old" not in text and "| 5 ms |" in text and "**1.25x**" in text
+    assert sum(line.startswith("- case 7: re-run alone with `python -m benchmarks --only busy --write`")
+               for line in lines) == 1
+    assert "- machine: m" in lines and text.endswith("text after\n")
+
+
+def test_the_quiet_threads_script_compares_the_three_settings(capsys) -> None:
+    quiet_threads.main(rounds=1, steps=1, settle=0.15)
+    out = capsys.readouterr().out
+    assert out.count("use_free_cores chose: [") == 2 and out.count("1 / ") == 2

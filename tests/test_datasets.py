@@ -80,6 +80,8 @@ def test_missing_files_without_download(monkeypatch, tmp_path) -> None:
     monkeypatch.delenv("TINYGRAD_EDU_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     with pytest.raises(DatasetError, match="MNIST files not found"):
+        datasets.load_mnist("train", download=False)
+    with pytest.raises(DatasetError, match=f"root={tmp_path}: the folder does not hold"):  # an explicit root
         datasets.load_mnist("train", root=tmp_path, download=False)
 
 
@@ -164,3 +166,78 @@ def test_bad_arguments_get_the_projects_errors() -> None:
     for size in (0, -1, 1.5):
         with pytest.raises(ArgumentError, match="batch_size must be an integer >= 1"):
             next(datasets.batches(x, y, size))
+
+
+# ---- the makemore names (issue 16) ----------------------------------------------------------------------------
+needs_names = pytest.mark.skipif(not (DATA / "names").is_dir(), reason=f"no names.txt in {DATA}/names")
+
+
+def _no_network(url, timeout=None):
+    raise AssertionError(f"the test tried the network: {url}")
+
+
+@needs_names
+def test_names_from_the_shared_copy_and_the_environment(monkeypatch, tmp_path) -> None:
+    names = datasets.load_names(root=DATA / "names", download=False)
+    assert len(names) == 32033 and names[:3] == ["emma", "olivia", "ava"] and names[-1] == "zzyzx"
+    assert sorted(set("".join(names))) == [chr(c) for c in range(ord("a"), ord("z") + 1)]  # 26 letters + '.' = 27
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", _no_network)
+    monkeypatch.setenv("TINYGRAD_EDU_DATA", str(DATA))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert datasets.load_names() == names
+
+
+@needs_names
+def test_names_download_verifies_then_caches(monkeypatch, tmp_path) -> None:
+    good = (DATA / "names" / "names.txt").read_bytes()
+    served = [good.replace(b"emma", b"emmy")]
+    calls = []
+
+    class Response(io.BytesIO):
+        headers: dict = {}
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    def fake_urlopen(url, timeout=None):
+        calls.append(url)
+        return Response(served[0])
+
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", fake_urlopen)
+    monkeypatch.delenv("TINYGRAD_EDU_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cache = tmp_path / "tinygrad_edu" / "names"
+    with pytest.raises(DatasetError) as info:
+        datasets.load_names()
+    message = str(info.value)
+    assert f"{datasets.NAMES_URL}: checksum mismatch" in message and f"first looked for in {cache}" in message
+    assert "load_names(root=...)" in message and os.listdir(cache) == []
+    served[0] = good
+    assert len(datasets.load_names()) == 32033 and calls == [datasets.NAMES_URL] * 2
+    assert os.listdir(cache) == ["names.txt"]
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", _no_network)
+    assert datasets.load_names()[0] == "emma"  # from the cache
+    with pytest.raises(DatasetError, match="names.txt not found in .* \\(and download=False\\)"):
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "elsewhere"))
+        datasets.load_names(download=False)
+
+
+def test_names_bad_files_and_roots(tmp_path) -> None:
+    (tmp_path / "names.txt").write_bytes(b"ann\nbob\n\n")
+    with pytest.raises(DatasetError, match=f"{tmp_path / 'names.txt'}: SHA-256 .* not the makemore names file"):
+        datasets.load_names(root=tmp_path)
+    assert datasets.load_names(root=tmp_path, verify=False) == ["ann", "bob"]  # a list of one's own
+    (tmp_path / "names.txt").write_bytes(b"\xff\xfe")
+    with pytest.raises(DatasetError, match="not a UTF-8 text file"):
+        datasets.load_names(root=tmp_path, verify=False)
+    (tmp_path / "names.txt").write_bytes(b"\n \n")
+    with pytest.raises(DatasetError, match="holds no names"):
+        datasets.load_names(root=tmp_path, verify=False)
+    with pytest.raises(DatasetError, match=f"root={tmp_path / 'none'}: No such file"):
+        datasets.load_names(root=tmp_path / "none")
+    (tmp_path / "names.txt").unlink()
+    with pytest.raises(DatasetError, match=f"root={tmp_path}: .*names.txt: missing"):
+        datasets.load_names(root=tmp_path)

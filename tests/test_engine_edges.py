@@ -228,3 +228,73 @@ def test_op_args_are_the_fields_the_rule_declares() -> None:
     assert x.transpose().op_args == {"axes": (1, 0)}
     assert x.reshape(3, 2).op_args == {"shape": (3, 2), "input_shape": (2, 3)}
     assert (x + x).op_args == {} and x.op_args == {}
+
+
+# ---- nothing silently wrong: in-place changes, bad .grad, empty reductions -------------------------------
+def test_a_tensor_changed_in_place_between_forward_and_backward_is_caught_under_detect_anomaly() -> None:
+    from tinygrad_edu import AnomalyError, detect_anomaly
+
+    x = Value(np.array([1.0, 2.0, 3.0]))
+    with detect_anomaly():
+        y = (x * x).sum()
+        x.data[0] = 5.0  # PyTorch: "modified by an inplace operation"
+        with pytest.raises(AnomalyError, match=r"'\*'.*modified in place"):
+            y.backward()
+        z = (x * x).sum()
+        x.data = np.array([0.0, 0.0, 0.0])  # replaced, not changed: caught too
+        with pytest.raises(AnomalyError, match="replaced"):
+            z.backward()
+    x.data = np.array([1.0, 2.0, 3.0])
+    with detect_anomaly():  # unchanged data: no false alarm
+        w = (x * x).exp().sum()
+        w.backward()
+    np.testing.assert_allclose(x.grad, 2 * x.data * np.exp(x.data**2))
+
+
+@pytest.mark.parametrize("bad", ["abc", [1.0, 2.0], np.ones(2), np.ones((3, 1))])
+def test_a_grad_that_is_not_numbers_of_the_values_shape_is_a_clear_error(bad) -> None:
+    from tinygrad_edu import BackwardError
+
+    x = Value(np.ones(3))
+    x.grad = bad
+    with pytest.raises(BackwardError, match=r"\.grad of a Value of shape \(3,\)"):
+        (x * 2).sum().backward()
+    s = Value(1.0)
+    s.grad = "abc"
+    with pytest.raises(BackwardError):
+        (s * 2).backward()
+
+
+def test_backward_with_a_gradient_that_is_not_numbers_is_a_clear_error() -> None:
+    from tinygrad_edu import BackwardError
+
+    with pytest.raises(BackwardError, match="gradient must be numbers"):
+        (Value(np.ones(2)) * 2).backward("abc")
+    with pytest.raises(BackwardError, match="shape"):
+        (Value(np.ones(2)) * 2).backward(np.ones(3))
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0), (0,)])
+def test_reductions_over_empty_values_follow_numpy_without_warnings(shape) -> None:
+    import warnings
+
+    import tinygrad_edu.nn.functional as F
+
+    x = Value(np.zeros(shape))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning leaks to the user
+        cases = {
+            "mean": (x.mean(), np.nan),
+            "mean0": (x.mean(axis=0), np.full(shape[1:], np.nan) if shape[0] == 0 else np.zeros(shape[1:])),
+            "logsumexp": (x.logsumexp(), -np.inf),
+            "logsumexp-1": (x.logsumexp(axis=-1), np.full(shape[:-1], -np.inf)),
+            "softmax": (x.softmax(axis=-1), np.zeros(shape)),
+            "log_softmax": (x.log_softmax(axis=-1), np.zeros(shape)),
+            "mse": (F.mse_loss(x, np.zeros(shape)), np.nan),
+        }
+        for name, (out, expected) in cases.items():
+            np.testing.assert_array_equal(out.data, expected, err_msg=name)
+            assert out.shape == np.shape(expected), name
+            x.zero_grad()
+            out.sum().backward()
+            assert x.grad.shape == shape, name

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -130,3 +133,35 @@ def test_every_op_of_the_engine_is_in_the_registry() -> None:
     tested = {name for op in OPS for name in op.tested}
     missing = sorted(_engine_ops() - tested)
     assert not missing, f"ops without an entry in tests/op_registry.py: {missing}"
+
+
+EDGE_VALUES = [0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 1e308, -1e308, 5e-324, -5e-324, 2.5, -2.5]
+
+
+def _same(a: Any, b: Any) -> bool:
+    a, b = float(a), float(b)
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+
+
+@pytest.mark.parametrize("op", [op for op in OPS if op.scalar], ids=lambda op: op.name)
+@settings(max_examples=60, deadline=None)
+@given(data=hs.data())
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy warns about inf/nan; the values are what count
+def test_scalar_and_tensor_values_agree_with_numpy_at_edge_values(op: Op, data: hs.DataObject) -> None:
+    """micrograd's floats and 0-d tensors give NumPy's value (inf, nan included) and the same gradient."""
+    edge = hs.sampled_from(EDGE_VALUES) | hs.floats(allow_nan=True, allow_infinity=True, width=64)
+    xs = [data.draw(edge, label=f"x{i}") for i in range(2 if op.arity == "binary" else 1)]
+    scalars = [Value(x) for x in xs]
+    out = op.engine(*scalars)
+    out.backward()
+    tensors = [Value(np.array(x)) for x in xs]
+    out_t = op.engine(*tensors)
+    out_t.backward()
+    reference = op.reference(*[np.float64(x) for x in xs])
+    assert out.data.__class__ is float
+    assert _same(out.data, reference) and _same(out_t.data, reference), (out.data, float(out_t.data), reference)
+    for i, (s, t) in enumerate(zip(scalars, tensors)):
+        assert s.grad.__class__ is float
+        assert _same(s.grad, t.grad), f"gradient of input {i}: scalar {s.grad}, tensor {float(t.grad)}"

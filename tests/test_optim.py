@@ -161,3 +161,19 @@ def test_optimizers_and_schedulers_print_their_hyperparameters_like_pytorch() ->
     step = optim.StepLR(sgd, step_size=3, gamma=0.5)
     assert repr(step) == "StepLR(step_size=3, gamma=0.5, base_lr=0.1, last_epoch=0)"
     assert "T_max=4" in repr(optim.CosineAnnealingLR(sgd, T_max=4))
+
+
+@pytest.mark.parametrize("make", [lambda: optim.SGD, lambda: optim.Adam])
+@pytest.mark.parametrize(("bad", "error"), [(np.ones(2), "ShapeError"), (np.ones((3, 1)), "ShapeError"),
+                                            ("abc", "DataError"), (np.ones(3, dtype=complex), "DataError")])
+def test_a_step_with_a_gradient_that_does_not_fit_is_a_clear_error_and_updates_nothing(make, bad, error) -> None:
+    import tinygrad_edu.errors as errors
+
+    first, second = Value(np.ones(2)), Value(np.ones(3))
+    first.grad = np.ones(2)
+    second.grad = bad
+    opt = make()([first, second], lr=0.1)
+    with pytest.raises(getattr(errors, error), match=r"step: parameter 1"):
+        opt.step()
+    np.testing.assert_array_equal(first.data, np.ones(2))  # nothing was updated, not even the good one
+    np.testing.assert_array_equal(second.data, np.ones(3))

@@ -96,8 +96,11 @@ def test_truncated_and_corrupted_files_fail_cleanly(tmp_path) -> None:
 
 
 def test_saving_non_arrays_is_refused(tmp_path) -> None:
+    # (strings, numbers and lists are checkpoint metadata now: see test_checkpoint.py)
     with pytest.raises(tg.SerializationError, match="'w' is not a numeric array"):
-        tg.save({"w": "hello"}, tmp_path / "x.safetensors")
+        tg.save({"w": np.array(["hello"])}, tmp_path / "x.safetensors")
+    with pytest.raises(tg.SerializationError, match="'w' is not a numeric array"):
+        tg.save({"w": object()}, tmp_path / "x.safetensors")
     with pytest.raises(tg.SerializationError, match="mapping"):
         tg.save([1, 2], tmp_path / "x.safetensors")
 

@@ -107,3 +107,16 @@ def test_no_file_is_past_600_lines() -> None:
     long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600}
     assert not long, f"files past 600 lines (split them along their families): {long}"
+
+
+def test_the_readmes_layout_table_names_every_module() -> None:
+    """README's "Project layout" matches the code: every module of the package is named in the table."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Project layout"):]
+    missing = []
+    for path in PACKAGE.rglob("*.py"):
+        if path.name in ("__init__.py", "__main__.py"):
+            continue
+        if path.name not in table and path.stem not in table:
+            missing.append(str(path.relative_to(PACKAGE)))
+    assert not missing, f"modules the README's layout table does not mention: {sorted(missing)}"

@@ -10,7 +10,16 @@
 
 from . import datasets, nn, optim, viz
 from ._version import __version__
-from .autograd import detect_anomaly, enable_grad, is_grad_enabled, name_scope, no_grad
+from .autograd import (
+    BackwardTrace,
+    TraceStep,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    name_scope,
+    no_grad,
+    trace_backward,
+)
 from .engine import Value, concatenate, make_op, stack, where
 from .errors import (
     AnomalyError,
@@ -25,7 +34,7 @@ from .errors import (
     TinygradEduError,
 )
 from .functional_grad import grad
-from .random import manual_seed
+from .random import get_rng_state, manual_seed, set_rng_state
 from .serialization import load, save
 
 # ---- reductions, scans, sorting and shape ops as package functions (tg.cumsum, tg.meshgrid, ...) ----
@@ -65,9 +74,12 @@ from .tensor_functions import (
     var,
     var_mean,
 )
+from .threads import get_num_threads, set_num_threads
 
 __all__ = [
     "AnomalyError",
+    "BackwardTrace",
+    "TraceStep",
     "ArgumentError",
     "AxisError",
     "BackwardError",
@@ -83,6 +95,8 @@ __all__ = [
     "datasets",
     "detect_anomaly",
     "enable_grad",
+    "get_num_threads",
+    "get_rng_state",
     "grad",
     "is_grad_enabled",
     "load",
@@ -93,7 +107,10 @@ __all__ = [
     "no_grad",
     "optim",
     "save",
+    "set_num_threads",
+    "set_rng_state",
     "stack",
+    "trace_backward",
     "viz",
     "where",
     # reductions, scans, sorting and shape ops (tensor_functions)

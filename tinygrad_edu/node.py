@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, Union
 import numpy as np
 
 from . import autograd
-from .autograd import MANY, _Mode, fit_grad, inputs_of
+from .autograd import MANY, current_mode, fit_grad, inputs_of
 from .errors import BackwardError, DataError, ShapeError, fmt_shape
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ class Node:
     """The fields of a Value and everything about it that is not an op (see ``engine.Value``)."""
 
     __slots__ = (
-        "_data", "grad", "requires_grad", "label", "_a", "_b", "_op", "_rule", "_ctx", "_scope",
+        "_data", "grad", "requires_grad", "_label", "_a", "_b", "_op", "_rule", "_ctx", "_scope",
         "_n", "_g",  # backward's bookkeeping, see autograd._count_consumers
     )
     # NOTE: twelve slots make a node 128 bytes, two to a 256-byte block; a
@@ -109,7 +109,7 @@ class Node:
     _data: Any  # a Python float (scalars) or a NumPy float array (tensors): what .data gives
     grad: Any  # accumulated gradient: 0.0 / None until the first backward
     requires_grad: bool
-    label: str
+    _label: str  # unset until a label is given: the property gives "" (one store fewer per op)
     _a: Any  # first input, or the tuple of all inputs when _b is MANY, or None for a leaf
     _b: Any  # second input, MANY, or None
     _op: str  # the op's name, for errors and drawings
@@ -138,7 +138,8 @@ class Node:
         # A node built by hand from children has no rule: it passes no gradient on.
         _fill(self, data if shared else as_data(data, "Value", dtype), bool(requires_grad), children,
               _op, _no_rule if children else None, None)
-        self.label = label
+        if label:
+            self._label = label
 
     # ---- data: normalised on assignment, as in the constructor -------------
     @property
@@ -161,6 +162,18 @@ class Node:
         self._data = data
         if data.__class__ is float and self.grad is None:
             self.grad = 0.0  # a tensor turned scalar gets the scalar's zero gradient
+
+    @property
+    def label(self) -> str:
+        """A name for drawings and errors ("" unless given, e.g. ``Value(2.0, label="a")``)."""
+        try:
+            return self._label
+        except AttributeError:
+            return ""
+
+    @label.setter
+    def label(self, name: str) -> None:
+        self._label = name
 
     # ---- introspection ---------------------------------------------------
     @property
@@ -357,7 +370,6 @@ def _fill(node: Node, data: Any, requires_grad: bool, inputs: tuple[Node, ...], 
     node._data = data
     node.grad = 0.0 if data.__class__ is float else None
     node.requires_grad = requires_grad
-    node.label = ""
     n = len(inputs)
     if n == 0:
         node._a = node._b = None
@@ -370,9 +382,8 @@ def _fill(node: Node, data: Any, requires_grad: bool, inputs: tuple[Node, ...], 
     node._op = op
     node._rule = rule
     node._ctx = ctx
-    node._scope = _Mode.scope  # names of the modules running when it was made
-    node._n = 0  # uses still to be back-propagated, during a backward pass
-    node._g = None
+    node._scope = current_mode().scope  # names of the modules running when it was made
+    node._n = 0  # uses still to be back-propagated, during a backward pass (_g is set by the pass itself)
 
 
 def _no_rule(g, out, ctx, *inputs):
@@ -412,11 +423,9 @@ def make_op(data: Any, inputs: tuple[Node, ...], op: str, rule: Rule, ctx: Any =
     out = _new(inputs[0]._result_class)
     out._data = data
     out.grad = 0.0 if data.__class__ is float else None
-    out.label = ""
     out._op = op
     out._n = 0
-    out._g = None
-    mode = _Mode
+    mode = current_mode()
     out._scope = mode.scope
     if mode.grad:
         for x in inputs:

@@ -4,18 +4,21 @@
 needs (momentum, Adam's moments, a small scratch block) is allocated on the
 first step and reused after, so the steady state allocates nothing; scalar
 parameters (micrograd-style Values) simply get new floats.
+
+``state_dict()`` / ``load_state_dict()`` (optimizers and schedules) save and
+restore everything a run needs to continue exactly, in PyTorch's layout.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
 from .engine import Value
-from .errors import ArgumentError, DataError
+from .errors import ArgumentError, DataError, ShapeError, StateDictError, fmt_shape
 
 _BLOCK = 1 << 15  # elements per block of _add_scaled: 128 KiB of float32 (64 KiB blocks measured slower here)
 
@@ -53,6 +56,7 @@ class Optimizer:
     """Holds the parameters and the learning rate; subclasses define ``step``."""
 
     _hyperparameters: tuple[str, ...] = ("lr",)  # shown by repr, PyTorch style
+    _state_names: dict[str, str] = {}  # per-parameter state kept by state_dict: our name -> PyTorch's
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
         name = type(self).__name__
@@ -77,23 +81,107 @@ class Optimizer:
         lines += [f"    {key}: {getattr(self, key)}" for key in sorted(self._hyperparameters)]
         return "\n".join(lines) + "\n)"
 
+    def state_dict(self) -> dict[str, Any]:
+        """Hyper-parameters and per-parameter state (copies), keyed by parameter index as in PyTorch.
+
+        >>> from tinygrad_edu import Value, optim
+        >>> opt = optim.SGD([Value([1.0, 2.0])], lr=0.1, momentum=0.9)
+        >>> opt.state_dict()["param_groups"][0]["params"], opt.state_dict()["state"]
+        ([0], {})
+        """
+        state = {}
+        for i, kept in enumerate(self.state):
+            entry = {public: _copied(kept[ours]) for ours, public in self._state_names.items() if ours in kept}
+            if entry:
+                state[i] = entry
+        group: dict[str, Any] = {key: getattr(self, key) for key in self._hyperparameters}
+        group["params"] = list(range(len(self.params)))
+        return {"state": state, "param_groups": [group]}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore a ``state_dict()``; one that does not fit these parameters is refused and nothing changes."""
+        op = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping) or set(state_dict) != {"state", "param_groups"}:
+            got = sorted(state_dict) if isinstance(state_dict, Mapping) else type(state_dict).__name__
+            raise StateDictError(f"{op}: expected a dict with keys 'param_groups' and 'state', got {got}")
+        groups = state_dict["param_groups"]
+        if not isinstance(groups, list | tuple) or len(groups) != 1 or not isinstance(groups[0], Mapping):
+            raise StateDictError(f"{op}: expected one parameter group, got {groups!r:.200}")
+        group = groups[0]
+        expected = set(self._hyperparameters) | {"params"}
+        if set(group) != expected:
+            raise StateDictError(f"{op}: the parameter group has keys {sorted(group)}, expected {sorted(expected)}")
+        ids = group["params"]
+        if not isinstance(ids, list | tuple) or len(ids) != len(self.params):
+            count = len(ids) if isinstance(ids, list | tuple) else ids
+            raise StateDictError(f"{op}: the state dict is for {count} parameters, "
+                                 f"this optimizer has {len(self.params)}")
+        position = {_index(op, i): n for n, i in enumerate(ids)}
+        if len(position) != len(ids):
+            raise StateDictError(f"{op}: parameter indices repeat: {list(ids)}")
+        hyper = {key: group[key] for key in self._hyperparameters}
+        try:  # the constructor's own checks, on a throwaway optimizer
+            probe = type(self)(self.params, **hyper)
+        except (ArgumentError, TypeError) as e:
+            raise ArgumentError(f"{op}: {e}") from None
+        new_state: list[dict[str, Any]] = [{} for _ in self.params]
+        saved = state_dict["state"]
+        if not isinstance(saved, Mapping):
+            raise StateDictError(f"{op}: 'state' must be a dict of parameter index -> state, "
+                                 f"got {type(saved).__name__}")
+        ours = {public: name for name, public in self._state_names.items()}
+        for key, entry in saved.items():
+            n = position.get(_index(op, key))
+            if n is None:
+                raise StateDictError(f"{op}: state for parameter {key!r}, which is not in the parameter group")
+            if not isinstance(entry, Mapping):
+                raise StateDictError(f"{op}: the state of parameter {key} must be a dict, got {type(entry).__name__}")
+            if entry and set(entry) != set(ours):
+                raise StateDictError(f"{op}: the state of parameter {key} has keys {sorted(entry)}, "
+                                     f"expected {sorted(ours)}")
+            for public, value in entry.items():
+                new_state[n][ours[public]] = _restored(op, f"state[{key}][{public!r}]", value, self.params[n],
+                                                       whole=public == "step")
+        for key in self._hyperparameters:  # everything checked: now change the optimizer
+            setattr(self, key, getattr(probe, key))
+        self.state = new_state
+
     def zero_grad(self) -> None:
         """Reset the gradients: None for tensors, 0.0 for scalar Values."""
         for p in self.params:
             p.zero_grad()
 
     def step(self) -> None:
-        """Update every parameter that has a gradient."""
-        for p, state in zip(self.params, self.state):
-            g = p.grad
+        """Update every parameter that has a gradient (all gradients are checked before any update)."""
+        grads = [self._checked_grad(i, p) for i, p in enumerate(self.params)]
+        for p, g, state in zip(self.params, grads, self.state):
             if g is None:
                 continue
-            if isinstance(g, Value):  # left by backward(create_graph=True)
-                g = g.data
             if p.data.__class__ is float:
                 p.data = self._update_scalar(p.data, float(g), state)
             else:
                 self._update_array(p.data, g, state)
+
+    def _checked_grad(self, i: int, p: Value) -> Any:
+        """Parameter i's gradient as raw data, or a clear error if it is not numbers of the parameter's shape."""
+        g = p.grad
+        if isinstance(g, Value):  # left by backward(create_graph=True)
+            g = g.data
+        x = p.data
+        if g is None or (g.__class__ is np.ndarray and g.shape == x.shape and g.dtype.kind == "f"):
+            return g  # (the common case, checked first)
+        if x.__class__ is float and isinstance(g, float | int | np.floating | np.integer) and not isinstance(g, bool):
+            return g
+        arr = np.asarray(g) if not isinstance(g, str | bytes) else np.asarray(None)
+        real = arr.dtype.kind in "biuf"
+        if real and arr.shape == np.shape(x):
+            return arr.astype(np.result_type(x), copy=False) if x.__class__ is not float else float(arr)
+        where = f"{type(self).__name__}.step: parameter {i}{f' ({p.label})' if p.label else ''}"
+        if not real:
+            raise DataError(f"{where} has a .grad of {type(g).__name__} {g!r:.40}, not real numbers (nothing was "
+                            "updated)")
+        raise ShapeError(f"{where} has shape {fmt_shape(np.shape(x))} but its .grad has shape "
+                         f"{fmt_shape(arr.shape)}; they must be equal (nothing was updated)")
 
     @staticmethod
     def _block(state: dict[str, Any], x: np.ndarray) -> np.ndarray:
@@ -122,6 +210,37 @@ class Optimizer:
         raise NotImplementedError
 
 
+def _copied(value: Any) -> Any:
+    return np.array(value, copy=True) if isinstance(value, np.ndarray) else value
+
+
+def _index(op: str, key: Any) -> int:
+    """A parameter index: an int, or its digits as a string (JSON object keys)."""
+    if isinstance(key, int | np.integer) and not isinstance(key, bool):
+        return int(key)
+    if isinstance(key, str) and key.isdigit():
+        return int(key)
+    raise StateDictError(f"{op}: parameter indices must be integers, got {key!r}")
+
+
+def _restored(op: str, what: str, value: Any, p: Value, whole: bool) -> Any:
+    """A saved state entry as the optimizer keeps it: an int step, a float (scalar p) or an array like p."""
+    arr = np.asarray(value.data if isinstance(value, Value) else value)
+    if arr.dtype.kind not in "fiub" or arr.dtype == object:
+        raise DataError(f"{op}: {what} must be numeric, got {type(value).__name__}")
+    if whole:
+        if arr.shape != () or arr != np.floor(arr) or arr < 0:
+            raise DataError(f"{op}: {what} must be a whole number >= 0, got {value!r}")
+        return int(arr)
+    if p.data.__class__ is float:
+        if arr.shape != ():
+            raise ShapeError(f"{op}: {what} has shape {fmt_shape(arr.shape)}, but the parameter is a scalar")
+        return float(arr)
+    if arr.shape != p.data.shape:
+        raise ShapeError(f"{op}: {what} has shape {fmt_shape(arr.shape)}, the parameter {fmt_shape(p.data.shape)}")
+    return np.array(arr, dtype=p.data.dtype, copy=True)  # (PyTorch also casts the state to the parameter's dtype)
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent: x <- x - lr * d, with optional momentum and weight decay.
 
@@ -130,6 +249,7 @@ class SGD(Optimizer):
     """
 
     _hyperparameters = ("lr", "momentum", "dampening", "weight_decay", "nesterov")
+    _state_names = {"buf": "momentum_buffer"}
 
     def __init__(
         self,
@@ -189,6 +309,7 @@ class Adam(Optimizer):
     """Adam: moment estimates m, v of the gradient, bias-corrected, x <- x - lr m^ / (sqrt(v^) + eps)."""
 
     _hyperparameters = ("lr", "betas", "eps", "weight_decay")
+    _state_names = {"t": "step", "m": "exp_avg", "v": "exp_avg_sq"}
 
     def __init__(
         self,
@@ -220,8 +341,9 @@ class Adam(Optimizer):
         b1, b2 = self.betas
         if "m" not in state:
             state["m"], state["v"], state["t"] = np.zeros_like(x), np.zeros_like(x), 0
-            state["scratch"] = np.empty_like(x)
-        tmp = state["scratch"]
+        tmp = state.get("scratch")
+        if tmp is None:  # (first step, or the first after load_state_dict)
+            tmp = state["scratch"] = np.empty_like(x)
         m, v = state["m"], state["v"]
         state["t"] += 1
         t = state["t"]
@@ -265,6 +387,30 @@ class LRScheduler:
     def get_last_lr(self) -> float:
         """The learning rate currently set."""
         return self.optimizer.lr
+
+    def state_dict(self) -> dict[str, Any]:
+        """The schedule's settings, ``base_lr`` and ``last_epoch`` (the optimizer keeps its own lr)."""
+        return {key: getattr(self, key) for key in self._fields + ("base_lr", "last_epoch")}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore a ``state_dict()``; a wrong one is refused and nothing changes."""
+        op = f"{type(self).__name__}.load_state_dict"
+        expected = set(self._fields) | {"base_lr", "last_epoch"}
+        if not isinstance(state_dict, Mapping) or set(state_dict) != expected:
+            got = sorted(state_dict) if isinstance(state_dict, Mapping) else type(state_dict).__name__
+            raise StateDictError(f"{op}: expected keys {sorted(expected)}, got {got}")
+        base_lr, last_epoch = state_dict["base_lr"], state_dict["last_epoch"]
+        number = isinstance(base_lr, int | float) and not isinstance(base_lr, bool)
+        _check(op, "base_lr", base_lr, number and base_lr >= 0, "a number >= 0")
+        whole = isinstance(last_epoch, int | np.integer) and not isinstance(last_epoch, bool)
+        _check(op, "last_epoch", last_epoch, whole and last_epoch >= 0, "an integer >= 0")
+        try:  # the constructor's own checks, on a throwaway schedule
+            probe = type(self)(self.optimizer, **{key: state_dict[key] for key in self._fields})
+        except (ArgumentError, TypeError) as e:
+            raise ArgumentError(f"{op}: {e}") from None
+        for key in self._fields:
+            setattr(self, key, getattr(probe, key))
+        self.base_lr, self.last_epoch = base_lr, int(last_epoch)
 
     def __repr__(self) -> str:
         fields = [f"{key}={getattr(self, key)}" for key in self._fields + ("base_lr", "last_epoch")]

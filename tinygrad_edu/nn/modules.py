@@ -10,9 +10,10 @@ each parameter's ``label`` is kept equal to its name so drawings show it.
 from __future__ import annotations
 
 import math
+import os
 import random
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -176,37 +177,35 @@ class Module:
         """Parameter name -> a copy of its data as a NumPy array (0-d for scalar Values)."""
         return OrderedDict((name, np.array(p.data)) for name, p in self.named_parameters())
 
-    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> None:
-        """Copy arrays into the parameters; with ``strict`` every name must match both ways."""
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> None:
+        """Copy arrays into the parameters; with ``strict`` every name must match both ways.
+
+        All or nothing: every entry is checked (names, shapes, real numbers that convert to the parameter's
+        dtype) before any parameter is written, so on an error the module is exactly as it was.
+        """
+        where = f"load_state_dict into {type(self).__name__}"
+        if not isinstance(state_dict, Mapping):
+            raise DataError(f"{where}: expected a mapping of names to arrays, got {type(state_dict).__name__}")
         params = dict(self.named_parameters())
         missing = [k for k in params if k not in state_dict]
         unexpected = [k for k in state_dict if k not in params]
         if strict and (missing or unexpected):
-            raise StateDictError(
-                f"load_state_dict into {type(self).__name__}: missing keys {missing}, unexpected keys {unexpected}"
-            )
-        for name, p in params.items():
-            if name not in state_dict:
-                continue
-            new = np.asarray(state_dict[name].data if isinstance(state_dict[name], Value) else state_dict[name])
-            if new.shape != p.shape:
-                raise ShapeError(
-                    f"load_state_dict: {name!r} has shape {fmt_shape(p.shape)} in the module but "
-                    f"{fmt_shape(new.shape)} in the state dict"
-                )
+            raise StateDictError(f"{where}: missing keys {missing}, unexpected keys {unexpected}")
+        staged = [(p, _converted(where, name, p, state_dict[name])) for name, p in params.items() if name in state_dict]
+        for p, new in staged:  # nothing below can fail: same shapes, same dtypes, private copies
             if p.data.__class__ is float:
-                p.data = float(new)
+                p.data = new
             else:
                 p.data[...] = new
 
-    def save(self, path: str) -> None:
+    def save(self, path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> None:
         """Write the state dict to ``path`` (safetensors, atomically)."""
         from ..serialization import save
 
         save(self.state_dict(), path)
 
-    def load(self, path: str, strict: bool = True) -> Module:
-        """Read a state dict written by ``save`` (or PyTorch's safetensors) into this module."""
+    def load(self, path: str | bytes | os.PathLike[str] | os.PathLike[bytes], strict: bool = True) -> Module:
+        """Read a state dict written by ``save`` (or PyTorch's safetensors) into this module (all or nothing)."""
         from ..serialization import load
 
         self.load_state_dict(load(path), strict=strict)
@@ -223,6 +222,34 @@ class Module:
     def extra_repr(self) -> str:
         """Arguments shown inside ``ClassName(...)``; subclasses override it."""
         return ""
+
+
+def _converted(where: str, name: str, p: Value, value: Any) -> Any:
+    """``value`` as ``p`` holds it (a float, or an array of p's dtype, copied), or the error that says why not."""
+    source = value.data if isinstance(value, Value) else value
+    try:
+        new = np.asarray(source)
+    except Exception as e:  # a ragged list, a tensor that requires grad ...: NumPy cannot make an array of it
+        new, why = np.asarray(None), f" ({e})"
+    else:
+        why = ""
+    if new.dtype.kind not in "biuf":
+        what = "None" if source is None else f"a {type(source).__name__}{why}" if new.dtype == object else \
+            f"an array of {new.dtype}"
+        raise DataError(
+            f"{where}: {name!r} is {what}, not real numbers; expected an array of shape {fmt_shape(p.shape)} "
+            f"that converts to {'float' if p.data.__class__ is float else p.data.dtype}"
+        )
+    if new.shape != p.shape:
+        raise ShapeError(
+            f"load_state_dict: {name!r} has shape {fmt_shape(p.shape)} in the module but "
+            f"{fmt_shape(new.shape)} in the state dict"
+        )
+    if p.data.__class__ is float:
+        return float(new)
+    if not p.data.flags.writeable:
+        raise DataError(f"{where}: the parameter {name!r} holds a read-only array; it cannot be loaded into")
+    return np.array(new, dtype=p.data.dtype, copy=True)  # a copy: sources aliasing other parameters stay intact
 
 
 def parameter_table(model: Module) -> list[dict[str, Any]]:
