@@ -451,3 +451,59 @@ def busy_neighbour(quick: bool) -> list[Row]:
 
 
 CASES = [scalar_moons, tensor_mlp, per_op, deep_chain, mnist_softmax, memory, busy_neighbour]
+
+
+# ---- 8. heavy new ops: cumsum and sort, forward + backward -------------------------------------------
+def scan_sort(quick: bool) -> list[Row]:
+    """cumsum and sort along the rows of a (256, 1024) float64 matrix, with the gradient of a random cotangent.
+
+    NumPy's row is the same work written by hand: the forward, then the adjoint (a reversed cumsum; the
+    cotangent put back at the sorted positions).
+    """
+    shape = (16, 64) if quick else (256, 1024)
+    rng = np.random.default_rng(0)
+    data, cot = rng.standard_normal(shape), rng.standard_normal(shape)
+    x = Value(data)
+    torch = _import("torch")
+    repeat = 3 if quick else 40
+    rows: list[Row] = []
+    for name, ours, numpy_version, torch_version in (
+        ("cumsum", lambda: x.cumsum(1).backward(cot),
+         lambda: (np.cumsum(data, 1), np.cumsum(cot[:, ::-1], 1)[:, ::-1]),
+         lambda t, g: t.cumsum(1).backward(g)),
+        ("sort", lambda: x.sort(1).values.backward(cot), lambda: _numpy_sort_step(data, cot),
+         lambda t, g: t.sort(dim=1, stable=True).values.backward(g)),
+    ):
+        case = f"8. {name} along dim 1, forward + backward, {shape} float64"
+
+        def ours_step(step=ours):
+            x.grad = None
+            step()
+
+        fns: list[Callable[[], object]] = [ours_step, numpy_version]
+        if torch is not None:
+            tx, tcot = torch.tensor(data, requires_grad=True), torch.tensor(cot)
+
+            def torch_step(step=torch_version, tx=tx, tcot=tcot):
+                tx.grad = None
+                step(tx, tcot)
+
+            fns.append(torch_step)
+        times = measure_together(fns, repeat)
+        rows.append(row(case, "tinygrad_edu", *times[0], note="derived from indexing" if name == "sort"
+                        else "primitive, rule: a reversed cumsum"))
+        rows.append(row(case, "hand-written NumPy", *times[1], note="forward and adjoint by hand"))
+        rows.append(row(case, "PyTorch CPU", *times[2], note="stable sort" if name == "sort" else "")
+                    if torch is not None else row(case, "PyTorch CPU", None, note="not installed"))
+    return rows
+
+
+def _numpy_sort_step(data: np.ndarray, cot: np.ndarray) -> np.ndarray:
+    order = np.argsort(data, axis=1, kind="stable")
+    np.take_along_axis(data, order, axis=1)  # the sorted values
+    grad = np.zeros_like(data)
+    np.put_along_axis(grad, order, cot, axis=1)  # each sorted value's gradient back to where it came from
+    return grad
+
+
+CASES.append(scan_sort)

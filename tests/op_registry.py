@@ -278,3 +278,174 @@ OPS += [
        second_order=False, covers=("logsigmoid",)),
     Op("softmin", lambda a: a.softmin(dim=-1), lambda a: _softmax(-a)),
 ]
+
+
+# ---- reductions, scans, sorting and shape ops (issue 12) -------------------------------------------
+def _random_shape(min_dims: int = 1, max_dims: int = 3, kind: str = "any", zeros: int = 0, distinct: bool = False):
+    """One array of a random shape (sides 0 to 3: empty and size-1 axes too); ``zeros`` entries set to 0."""
+    def make(rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+        shape = tuple(int(n) for n in rng.integers(0, 4, size=int(rng.integers(min_dims, max_dims + 1))))
+        low = 0.2 if kind == "positive" else -2.0
+        x = rng.permutation(np.linspace(low, 2.0, max(1, int(np.prod(shape)))))[:int(np.prod(shape))] if distinct \
+            else rng.uniform(low, 2.0, size=int(np.prod(shape)))
+        x = x.reshape(shape)
+        if zeros and x.size:
+            x.reshape(-1)[rng.choice(x.size, size=min(zeros, x.size), replace=False)] = 0.0
+        return (x,)
+
+    return make
+
+
+def _with_zeros(shape: tuple[int, ...], where_zero: tuple[tuple[int, ...], ...]):
+    def make(rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+        x = rng.uniform(-2, 2, size=shape)
+        for index in where_zero:
+            x[index] = 0.0
+        return (x,)
+
+    return make
+
+
+def _distinct_fixed(*shape: int):
+    def make(rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+        n = int(np.prod(shape))
+        return (rng.permutation(np.linspace(-2.0, 2.0, n)).reshape(shape) + rng.uniform(-0.01, 0.01),)
+
+    return make
+
+
+def _last(f):
+    """A NumPy reference along the last axis that is the identity on 0-d arrays (as PyTorch's dim=-1 is)."""
+    return lambda a: f(a) if a.ndim else a
+
+
+def _var(a, axis=None, kd=False, ddof=0):
+    return np.var(a, axis=axis, keepdims=kd, ddof=ddof)
+
+
+def _topk_ref(a, k):
+    return -np.sort(-a, axis=-1, kind="stable")[..., :k]
+
+
+ROW_ZEROS = np.array([[1.0, -2.0, 0.5], [0.0, 0.0, 3.0]])  # any/all: row 2 keeps a zero however it is perturbed
+
+
+def _along(idx, axis=-1):
+    from tinygrad_edu.ops.scan import along
+    return along(idx, axis % idx.ndim)
+
+
+OPS += [
+    # reductions
+    Op("prod", lambda a, axis, kd: a.prod(axis=axis, keepdims=kd), lambda a, axis, kd: np.prod(a, axis=axis,
+                                                                                             keepdims=kd), "reduce"),
+    Op("prod_one_zero", lambda a: a.prod(dim=1), lambda a: np.prod(a, axis=1), "fixed",
+       make_inputs=_with_zeros((3, 4), ((0, 1), (1, 0), (1, 3))), covers=("prod",)),
+    Op("prod_all_zeros", lambda a: a.prod(), np.prod, "fixed", make_inputs=_random_shape(0, 3, zeros=2),
+       covers=("prod",)),
+    Op("var", lambda a, axis, kd: a.var(axis, correction=0, keepdims=kd), _var, "reduce"),
+    Op("var_corrected", lambda a: a.var(dim=-1), lambda a: np.var(a, axis=-1, ddof=1), "fixed",
+       make_inputs=_fixed((3, 4)), covers=("var",)),
+    Op("std", lambda a, axis, kd: a.std(axis, correction=0, keepdims=kd),
+       lambda a, axis, kd: np.std(a, axis=axis, keepdims=kd), "reduce", distinct=True),  # kink where all are equal
+    Op("std_corrected", lambda a: a.std(dim=0, keepdim=True), lambda a: np.std(a, axis=0, ddof=1, keepdims=True),
+       "fixed", make_inputs=_fixed((3, 2)), covers=("std",)),
+    Op("var_mean", lambda a: tg.stack(list(a.var_mean(dim=1))),
+       lambda a: np.stack([np.var(a, axis=1, ddof=1), np.mean(a, axis=1)]), "fixed", make_inputs=_fixed((2, 3))),
+    Op("std_mean", lambda a: tg.stack(list(a.std_mean(dim=0, correction=0))),
+       lambda a: np.stack([np.std(a, axis=0), np.mean(a, axis=0)]), "fixed", make_inputs=_fixed((3, 2))),
+    Op("norm", lambda a, axis, kd: a.norm(dim=axis, keepdim=kd),
+       lambda a, axis, kd: np.sqrt(np.sum(a * a, axis=axis, keepdims=kd)), "reduce", away_from=0.0),
+    Op("norm_p1", lambda a: a.norm(1, dim=-1), lambda a: np.abs(a).sum(-1), "fixed", make_inputs=_fixed((2, 3)),
+       covers=("norm",)),
+    Op("norm_p3", lambda a: a.norm(3), lambda a: (np.abs(a) ** 3).sum() ** (1 / 3), "fixed",
+       make_inputs=_fixed((2, 3), kind="positive"), covers=("norm",)),
+    Op("norm_inf", lambda a: a.norm(float("inf"), dim=1), lambda a: np.abs(a).max(1), "fixed",
+       make_inputs=_distinct_fixed(2, 4), covers=("norm",)),
+    Op("argmax", lambda a: a[_along(a.argmax(-1, keepdim=True))], lambda a: a.max(-1, keepdims=True), "fixed",
+       make_inputs=_distinct_fixed(3, 4)),
+    Op("argmin", lambda a: a.reshape(-1)[a.argmin()], lambda a: a.min(), "fixed", make_inputs=_distinct_fixed(3, 4)),
+    Op("any", lambda a: a * a.any(dim=-1, keepdim=True), lambda a: a * np.any(a != 0, axis=-1, keepdims=True),
+       "fixed", make_inputs=lambda rng: (ROW_ZEROS + rng.uniform(0.1, 0.2, (2, 3)) * (ROW_ZEROS != 0),)),
+    Op("all", lambda a: a * a.all(dim=1, keepdim=True), lambda a: a * np.all(a != 0, axis=1, keepdims=True),
+       "fixed", make_inputs=lambda rng: (ROW_ZEROS + rng.uniform(0.1, 0.2, (2, 3)) * (ROW_ZEROS != 0),)),
+    # scans
+    Op("cumsum", lambda a: a.cumsum(-1), _last(lambda a: np.cumsum(a, axis=-1))),
+    Op("cumsum_dim0", lambda a: a.cumsum(dim=0), lambda a: np.cumsum(a, axis=0), "fixed",
+       make_inputs=_random_shape(1, 3), covers=("cumsum",)),
+    Op("cumprod", lambda a: a.cumprod(-1), _last(lambda a: np.cumprod(a, axis=-1))),
+    Op("cumprod_zeros", lambda a: a.cumprod(dim=1), lambda a: np.cumprod(a, axis=1), "fixed",
+       make_inputs=_with_zeros((3, 4), ((0, 1), (1, 0), (1, 2), (2, 3))), covers=("cumprod",)),
+    Op("logcumsumexp", lambda a: a.logcumsumexp(-1), _last(lambda a: np.logaddexp.accumulate(a, axis=-1))),
+    Op("logcumsumexp_dim0", lambda a: a.logcumsumexp(0), lambda a: np.logaddexp.accumulate(a, axis=0), "fixed",
+       make_inputs=_random_shape(1, 3), covers=("logcumsumexp",)),
+    Op("cummax", lambda a: a.cummax(-1).values, _last(lambda a: np.maximum.accumulate(a, axis=-1)), distinct=True),
+    Op("cummin", lambda a: a.cummin(0).values, lambda a: np.minimum.accumulate(a, axis=0) if a.ndim else a,
+       distinct=True),
+    # sorting
+    Op("sort", lambda a: a.sort().values, _last(lambda a: np.sort(a, axis=-1)), distinct=True),
+    Op("sort_descending_dim0", lambda a: a.sort(0, descending=True).values, lambda a: -np.sort(-a, axis=0),
+       "fixed", make_inputs=_random_shape(1, 3, distinct=True), covers=("sort",)),
+    Op("argsort", lambda a: a[_along(a.argsort(dim=-1, descending=True))], lambda a: -np.sort(-a, axis=-1),
+       "fixed", make_inputs=_distinct_fixed(3, 4)),
+    Op("topk", lambda a: a.topk(2).values, lambda a: _topk_ref(a, 2), "fixed", make_inputs=_distinct_fixed(3, 4)),
+    Op("topk_smallest", lambda a: a.topk(3, dim=0, largest=False).values,
+       lambda a: np.sort(a, axis=0)[:3], "fixed", make_inputs=_distinct_fixed(4, 2), covers=("topk",)),
+    # movement
+    Op("flatten_range", lambda a: a.flatten(1, -1), lambda a: a.reshape(a.shape[0], int(np.prod(a.shape[1:]))), "fixed",
+       make_inputs=_random_shape(2, 3), covers=("flatten",)),
+    Op("unflatten", lambda a: a.unflatten(-1, (2, -1)), lambda a: a.reshape(2, 3, 2, 3), "fixed",
+       make_inputs=_fixed((2, 3, 6))),
+    Op("squeeze", lambda a: a.squeeze(), np.squeeze),
+    Op("squeeze_dim", lambda a: a.squeeze((1, -1)), lambda a: a.reshape(2, 3), "fixed",
+       make_inputs=_fixed((2, 1, 3, 1)), covers=("squeeze",)),
+    Op("unsqueeze", lambda a: a.unsqueeze(-1), lambda a: np.expand_dims(a, -1)),
+    Op("permute", lambda a: a.permute(-1, 0, 1), lambda a: np.transpose(a, (2, 0, 1)), "fixed",
+       make_inputs=_random_shape(3, 3)),
+    Op("movedim", lambda a: a.movedim((0, 1), (-1, 0)), lambda a: np.moveaxis(a, (0, 1), (-1, 0)), "fixed",
+       make_inputs=_random_shape(3, 3)),
+    Op("expand", lambda a: a.expand(2, -1, 4), lambda a: np.broadcast_to(a, (2, 3, 4)), "fixed",
+       make_inputs=_fixed((3, 1))),
+    Op("flip", lambda a: a.flip(0, -1), lambda a: np.flip(a, tuple({0, a.ndim - 1})), "fixed",
+       make_inputs=_random_shape(1, 3)),
+    Op("roll", lambda a: a.roll((1, -2), (0, 1)), lambda a: np.roll(a, (1, -2), (0, 1)), "fixed",
+       make_inputs=_random_shape(2, 3)),
+    Op("roll_flat", lambda a: a.roll(2), lambda a: np.roll(a, 2), covers=("roll",)),
+    # shape ops built on them
+    Op("pad_constant", lambda a: tg.nn.functional.pad(a, (1, 2, 0, 1), value=0.5),
+       lambda a: np.pad(a, [(0, 0)] * (a.ndim - 2) + [(0, 1), (1, 2)], constant_values=0.5), "fixed",
+       make_inputs=_random_shape(2, 3), covers=("pad",)),
+    Op("pad_crop", lambda a: tg.nn.functional.pad(a, (-1, 1)), lambda a: np.pad(a, [(0, 0), (0, 1)])[:, 1:],
+       "fixed", make_inputs=_fixed((2, 3)), covers=("pad",)),
+    Op("pad_reflect", lambda a: tg.nn.functional.pad(a, (2, 1, 1, 1), mode="reflect"),
+       lambda a: np.pad(a, [(0, 0)] * (a.ndim - 2) + [(1, 1), (2, 1)], mode="reflect"), "fixed",
+       make_inputs=_fixed((2, 3, 4)), covers=("pad",)),
+    Op("pad_replicate", lambda a: tg.nn.functional.pad(a, (3, 1), mode="replicate"),
+       lambda a: np.pad(a, [(0, 0)] * (a.ndim - 1) + [(3, 1)], mode="edge"), "fixed",
+       make_inputs=_fixed((2, 2)), covers=("pad",)),
+    Op("pad_circular", lambda a: tg.nn.functional.pad(a, (1, 2), mode="circular"),
+       lambda a: np.pad(a, [(0, 0), (1, 2)], mode="wrap"), "fixed", make_inputs=_fixed((2, 3)), covers=("pad",)),
+    Op("repeat", lambda a: a.repeat(2, 1, 3), lambda a: np.tile(a, (2, 1, 3)), "fixed",
+       make_inputs=_random_shape(1, 2)),
+    Op("repeat_interleave", lambda a: a.repeat_interleave(np.array([2, 0, 1]), dim=1),
+       lambda a: np.repeat(a, [2, 0, 1], axis=1), "fixed", make_inputs=_fixed((2, 3))),
+    Op("repeat_interleave_flat", lambda a: a.repeat_interleave(2), lambda a: np.repeat(a, 2),
+       covers=("repeat_interleave",)),
+    Op("tril", lambda a: a.tril(-1), lambda a: np.tril(a, -1), "fixed", make_inputs=_random_shape(2, 3)),
+    Op("triu", lambda a: a.triu(1), lambda a: np.triu(a, 1), "fixed", make_inputs=_random_shape(2, 3)),
+    Op("diagonal", lambda a: a.diagonal(1, -1, 0), lambda a: np.diagonal(a, 1, -1, 0), "fixed",
+       make_inputs=_random_shape(2, 3)),
+    Op("diag", lambda a: a.diag(-1), lambda a: np.diag(a, -1), "fixed", make_inputs=_random_shape(1, 2)),
+    Op("unfold", lambda a: a.unfold(-1, 3, 2),
+       lambda a: np.lib.stride_tricks.sliding_window_view(a, 3, -1)[..., ::2, :], "fixed", make_inputs=_fixed((2, 7))),
+    Op("split", lambda a: a.split([1, 2], dim=1)[1], lambda a: a[:, 1:3], "fixed", make_inputs=_fixed((2, 3))),
+    Op("split_size", lambda a: a.split(2)[-1], lambda a: a[2:], "fixed", make_inputs=_fixed((3, 2)),
+       covers=("split",)),
+    Op("chunk", lambda a: tg.concatenate(list(a.chunk(3, -1))[::-1], axis=-1),
+       lambda a: np.concatenate([a[:, 4:], a[:, 2:4], a[:, :2]], axis=-1), "fixed", make_inputs=_fixed((2, 5))),
+    Op("meshgrid", lambda a, b: tg.stack(list(tg.meshgrid(a, b, indexing="xy"))),
+       lambda a, b: np.stack(np.meshgrid(a, b)), "fixed", make_inputs=_fixed((2,), (3,))),
+    Op("normalize", lambda a: tg.nn.functional.normalize(a, dim=-1), lambda a: a / np.linalg.norm(a, axis=-1,
+                                                                                                 keepdims=True),
+       "fixed", make_inputs=_fixed((3, 4))),
+]

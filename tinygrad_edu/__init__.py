@@ -89,6 +89,44 @@ from .functions import (  # the elementwise functions under PyTorch's names (tg.
 from .functions import round as round
 from .random import get_rng_state, manual_seed, set_rng_state
 from .serialization import load, save
+
+# ---- reductions, scans, sorting and shape ops as package functions (tg.cumsum, tg.meshgrid, ...) ----
+from .tensor_functions import (
+    all,
+    any,
+    argmax,
+    argmin,
+    argsort,
+    chunk,
+    cummax,
+    cummin,
+    cumprod,
+    cumsum,
+    diag,
+    diagonal,
+    flatten,
+    flip,
+    logcumsumexp,
+    meshgrid,
+    movedim,
+    norm,
+    permute,
+    prod,
+    repeat_interleave,
+    roll,
+    sort,
+    split,
+    squeeze,
+    std,
+    std_mean,
+    topk,
+    tril,
+    triu,
+    unflatten,
+    unsqueeze,
+    var,
+    var_mean,
+)
 from .threads import get_num_threads, set_num_threads
 
 __all__ = [
@@ -128,6 +166,11 @@ __all__ = [
     "trace_backward",
     "viz",
     "where",
+    # reductions, scans, sorting and shape ops (tensor_functions)
+    "all", "any", "argmax", "argmin", "argsort", "chunk", "cummax", "cummin", "cumprod", "cumsum", "diag",
+    "diagonal", "flatten", "flip", "logcumsumexp", "meshgrid", "movedim", "norm", "permute", "prod",
+    "repeat_interleave", "roll", "sort", "split", "squeeze", "std", "std_mean", "topk", "tril", "triu", "unflatten",
+    "unsqueeze", "var", "var_mean",
 ]
 # The elementwise functions (abs and round are left out of __all__: `import *` must not hide the built-ins).
 __all__ += [

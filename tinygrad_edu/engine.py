@@ -7,8 +7,13 @@ each op beside its gradient rule:
 - ``ops/elementwise.py``: exp, log, sqrt, abs, trigonometric and hyperbolic functions, erf, floor, ...;
 - ``ops/binary.py``: maximum, minimum, logaddexp, copysign, lerp, % and //, the comparisons eq ... ge;
 - ``ops/activation.py``: gelu, silu, elu, softplus, hardtanh, ... (PyTorch's activations, all derived);
-- ``ops/reduce.py``: sum, mean, max, min, logsumexp, softmax, log_softmax;
-- ``ops/movement.py``: reshape, flatten, transpose, .T, swapaxes, broadcast_to;
+- ``ops/reduce.py``: sum, mean, max, min, logsumexp, prod, softmax, log_softmax, var, std, var_mean,
+  std_mean, norm, argmax, argmin, any, all;
+- ``ops/scan.py``: cumsum, cumprod, logcumsumexp, cummax, cummin, sort, argsort, topk;
+- ``ops/movement.py``: reshape, view, flatten, unflatten, squeeze, unsqueeze, transpose, .T, swapaxes,
+  permute, movedim, broadcast_to, expand, flip, roll;
+- ``ops/shape.py``: repeat, repeat_interleave, tril, triu, diagonal, diag, unfold, split, chunk, and the
+  functions pad and meshgrid;
 - ``ops/index.py``: indexing, and the functions concatenate, stack, where.
 
 The rules' helpers (``exp log sin cos sigmoid raw``) and ``make_op`` are
@@ -25,6 +30,8 @@ from .ops.elementwise import ElementwiseOps, cos, exp, log, sigmoid, sin, stable
 from .ops.index import IndexOps, concatenate, stack, where
 from .ops.movement import MovementOps
 from .ops.reduce import ReduceOps
+from .ops.scan import ScanOps
+from .ops.shape import ShapeOps
 
 __all__ = [
     "Operand", "Value", "concatenate", "cos", "exp", "lift", "log", "make_op", "raw", "sigmoid", "sin",
@@ -32,7 +39,9 @@ __all__ = [
 ]
 
 
-class Value(ArithmeticOps, ElementwiseOps, BinaryOps, ActivationOps, ReduceOps, MovementOps, IndexOps, Node):
+class Value(
+    ArithmeticOps, ElementwiseOps, BinaryOps, ActivationOps, ReduceOps, ScanOps, MovementOps, ShapeOps, IndexOps, Node
+):
     """A number or NumPy array, with a gradient and the graph that produced it.
 
     >>> a, b = Value(2.0), Value(-3.0)

@@ -9,6 +9,7 @@ kinks; tests check each against the composed formula.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from ..engine import Operand, Value, exp, lift, make_op, raw
 from ..engine import sigmoid as _sigmoid_of
 from ..errors import ArgumentError, DataError, ShapeError, fmt_shape
 from ..node import shows
+from ..ops.shape import pad as _pad
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -363,3 +365,21 @@ def _cross_entropy_backward(g, out, ctx, x):
         grad = grad.reshape(moved).transpose((0, x.ndim - 1, *range(1, x.ndim - 1)))
         return (grad if isinstance(grad, Value) else np.ascontiguousarray(grad),)
     return (grad.reshape(x.shape),)
+
+
+# ---- padding and normalisation (reductions and shape ops) -------------------------------------------
+def pad(input: Operand, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Value:
+    """Pad the last axes: ``pad = (left, right, top, bottom, ...)``, pairs from the last axis backwards.
+
+    ``mode`` is "constant" (with ``value``; negative pads crop), "reflect", "replicate" or "circular", as in
+    ``torch.nn.functional.pad`` (see ``ops/shape.py``; derived from concatenate and indexing).
+    >>> pad(np.ones((1, 2)), (1, 1)).data
+    array([[0., 1., 1., 0.]])
+    """
+    return _pad(input, pad, mode, value)
+
+
+def normalize(input: Operand, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Value:
+    """x / max(||x||_p, eps) along ``dim``, like ``torch.nn.functional.normalize`` (derived from ``norm``)."""
+    x = _value(input, "normalize")
+    return x / x.norm(p, dim, keepdims=True).clamp(min=eps)

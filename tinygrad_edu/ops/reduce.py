@@ -1,4 +1,5 @@
-"""Reductions of a Value: sum, mean, max, min, logsumexp, and softmax / log_softmax built on them.
+"""Reductions of a Value: sum, mean, max, min, logsumexp, prod, softmax / log_softmax, and the statistics
+(var, std, norm) and queries (argmax, argmin, any, all) built on them.
 
 ``ReduceOps`` is a base class of ``engine.Value``; each op is followed by its
 gradient rule (see ``arithmetic.py``). Axes follow NumPy: ``axis`` is None
@@ -17,6 +18,7 @@ import numpy as np
 from ..errors import ArgumentError, AxisError, ShapeError, fmt_shape
 from ..node import make_op, raw, shows
 from .elementwise import exp
+from .index import concatenate, where
 
 if TYPE_CHECKING:
     from ..engine import Value
@@ -156,6 +158,145 @@ class ReduceOps:
         return self - self.logsumexp(axis, keepdims=True)
 
 
+    # ---- prod ----------------------------------------------------------------------
+    def prod(
+        self: Value, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Value:
+        """Product over ``axis`` (all axes by default), like ``torch.prod`` (1 over an empty axis).
+
+        A primitive rather than ``exp(sum(log(x)))``, which fails at 0 and for negative x. NOTE: with a zero
+        among the factors the gradient is the product of the others (non-zero only at a single zero).
+        """
+        axis, keepdims = axis_args("prod", axis, keepdims, dim, keepdim)
+        x = np.asarray(self.data)
+        axis = check_axis(x.shape, axis, "prod")
+        out = x.prod(axis=axis, keepdims=keepdims)
+        return make_op(out, (self,), "prod", _prod_backward, (axis, keepdims_shape(x.shape, axis)))
+
+    # ---- statistics, derived -----------------------------------------------------
+    def var(
+        self: Value, axis: Axis = None, *, correction: float = 1, keepdims: bool = False, dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Value:
+        """Variance over ``axis``: sum((x - mean)**2) / (N - correction), PyTorch's default ``correction=1``.
+
+        With N - correction <= 0 the result is inf (nan where every deviation is 0), as in PyTorch.
+        >>> Value(np.array([1.0, 2.0, 3.0, 4.0])).var().item()
+        1.6666666666666667
+        """
+        axis, keepdims = axis_args("var", axis, keepdims, dim, keepdim)
+        axis = check_axis(self.shape, axis, "var")
+        count = math.prod(self.shape[i] for i in reduced_axes(self.ndim, axis))
+        d = self - self.mean(axis, keepdims=True)
+        denominator = max(0.0, count - correction)
+        squares = (d * d).sum(axis, keepdims)
+        return squares / denominator if denominator else squares * math.inf
+
+    def std(
+        self: Value, axis: Axis = None, *, correction: float = 1, keepdims: bool = False, dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Value:
+        """Standard deviation, the square root of ``var`` (gradient 0 where it is 0, as in PyTorch)."""
+        axis, keepdims = axis_args("std", axis, keepdims, dim, keepdim)
+        return root(self.var(axis, correction=correction, keepdims=keepdims), 2.0)
+
+    def var_mean(
+        self: Value, axis: Axis = None, *, correction: float = 1, keepdims: bool = False, dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> tuple[Value, Value]:
+        """``(var, mean)`` over ``axis``, like ``torch.var_mean``."""
+        axis, keepdims = axis_args("var_mean", axis, keepdims, dim, keepdim)
+        return self.var(axis, correction=correction, keepdims=keepdims), self.mean(axis, keepdims)
+
+    def std_mean(
+        self: Value, axis: Axis = None, *, correction: float = 1, keepdims: bool = False, dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> tuple[Value, Value]:
+        """``(std, mean)`` over ``axis``, like ``torch.std_mean``."""
+        axis, keepdims = axis_args("std_mean", axis, keepdims, dim, keepdim)
+        return self.std(axis, correction=correction, keepdims=keepdims), self.mean(axis, keepdims)
+
+    def norm(
+        self: Value, p: float | str = "fro", axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Value:
+        """The vector p-norm over ``axis`` (all elements by default): (sum |x|**p)**(1/p), like ``torch.norm``.
+
+        ``p`` is ``"fro"`` or 2 (the default), 1, inf (max |x|), -inf (min |x|), 0 (the count of non-zeros) or
+        any other number; over two axes it is the vector norm of their elements, as ``torch.linalg.vector_norm``.
+        NOTE: at x = 0 the gradient is 0 (PyTorch's choice; the root's derivative is infinite there), and tied
+        maxima of the inf-norm share the gradient equally.
+        >>> Value(np.array([3.0, -4.0])).norm().item()
+        5.0
+        """
+        axis, keepdims = axis_args("norm", axis, keepdims, dim, keepdim)
+        axis = check_axis(self.shape, axis, "norm")
+        if p == "fro":
+            p = 2.0
+        if isinstance(p, str) or not isinstance(p, int | float | np.integer | np.floating) or p != p:
+            raise ArgumentError(f"norm: p must be 'fro' or a number (1, 2, inf, ...), got {p!r}")
+        p = float(p)
+        magnitude = self.abs()
+        if p == math.inf:
+            return magnitude.max(axis, keepdims)
+        if p == -math.inf:
+            return magnitude.min(axis, keepdims)
+        if p == 0:  # the count of non-zero elements: no gradient flows (magnitude * 0 keeps it in the graph)
+            return (magnitude * 0.0 + (np.asarray(self.data) != 0)).sum(axis, keepdims)
+        if p == 1:
+            return magnitude.sum(axis, keepdims)
+        powered = self * self if p == 2 else magnitude**p
+        return root(powered.sum(axis, keepdims), p)
+
+    # ---- queries: NumPy arrays, no graph -----------------------------------------
+    def argmax(self: Value, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+               keepdims: bool | None = None) -> np.ndarray:
+        """Index of the (first) maximum along ``dim`` (of the flattened data by default): an int64 array."""
+        return _arg_extreme(self, "argmax", dim, keepdim, axis, keepdims)
+
+    def argmin(self: Value, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+               keepdims: bool | None = None) -> np.ndarray:
+        """Index of the (first) minimum along ``dim`` (of the flattened data by default): an int64 array."""
+        return _arg_extreme(self, "argmin", dim, keepdim, axis, keepdims)
+
+    def any(self: Value, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
+            keepdims: bool | None = None) -> np.ndarray:
+        """Whether any element along ``dim`` is non-zero: a bool array (no gradient)."""
+        dim, keepdim = axis_args("any", dim, keepdim, axis, keepdims)
+        x = np.asarray(self.data)
+        return np.asarray(np.any(x != 0, axis=check_axis(x.shape, dim, "any"), keepdims=keepdim))
+
+    def all(self: Value, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
+            keepdims: bool | None = None) -> np.ndarray:
+        """Whether every element along ``dim`` is non-zero: a bool array (no gradient)."""
+        dim, keepdim = axis_args("all", dim, keepdim, axis, keepdims)
+        x = np.asarray(self.data)
+        return np.asarray(np.all(x != 0, axis=check_axis(x.shape, dim, "all"), keepdims=keepdim))
+
+
+def root(s: Value, p: float) -> Value:
+    """s ** (1/p) with gradient 0 where s == 0 (where the root's derivative is infinite): two ``where``s."""
+    zero = np.asarray(s.data) == 0
+    if not zero.any():
+        return s.sqrt() if p == 2 else s ** (1.0 / p)
+    safe = where(zero, 1.0, s)  # the root never sees the 0, so no inf * 0 = nan reaches s
+    return where(zero, 0.0, safe.sqrt() if p == 2 else safe ** (1.0 / p))
+
+
+def _arg_extreme(x: Value, op: str, dim: Any, keepdim: bool, axis: Any, keepdims: Any) -> np.ndarray:
+    """argmax / argmin of ``x``'s data along one axis, or of the flattened data."""
+    dim, keepdim = axis_args(op, dim, keepdim, axis, keepdims)
+    data = np.asarray(x.data)
+    if dim is not None and not isinstance(dim, int | np.integer):
+        raise AxisError(f"{op}: dim must be None or one int, got {dim!r}")
+    axis = check_axis(data.shape, dim, op)
+    size = data.size if axis is None else data.shape[axis]
+    if size == 0:
+        raise ShapeError(f"{op}: cannot reduce an empty axis of a Value of shape {fmt_shape(data.shape)}")
+    find = np.argmax if op == "argmax" else np.argmin
+    return np.asarray(find(data, axis=axis, keepdims=keepdim), dtype=np.int64)
+
+
 def _drop(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
     """``shape`` without the axes a reduction over ``axis`` removes."""
     reduced = reduced_axes(len(shape), axis)
@@ -184,3 +325,39 @@ def _logsumexp_backward(g, out, ctx, a):
     # d logsumexp(a)/da_i = e**a_i / sum_j e**a_j = softmax(a)_i = e**(a_i - out)
     axis, kd_shape = ctx
     return (g.reshape(kd_shape) * exp(a - out.reshape(kd_shape)),)
+
+
+@shows("axis")
+def _prod_backward(g, out, ctx, a):
+    # d(prod a)/da_i = prod_{j != i} a_j (not out / a_i: that fails at a zero, or when out underflows to 0)
+    axis, kd_shape = ctx
+    return (expand(_reshaped(g, kd_shape), np.shape(raw(a))) * _prod_of_others(a, axis),)
+
+
+def _reshaped(x: Any, shape: tuple[int, ...]) -> Any:
+    """``x`` (a Value, an array or a number) with a new shape."""
+    return x.reshape(shape) if hasattr(x, "reshape") else np.reshape(x, shape)
+
+
+def _prod_of_others(a: Any, axis: Axis) -> Any:
+    """prod_{j != i} a_j over the reduced axes, without a division: (product of those before i) * (after i).
+
+    Both are running products (cumprod from the start, and from the end), so this is O(n) and exact with
+    zeros; written with ops that Values and arrays share, so that it is differentiable again.
+    """
+    shape = np.shape(raw(a))
+    if not shape:
+        return np.ones(())
+    reduced = sorted(reduced_axes(len(shape), axis))
+    kept = [i for i in range(len(shape)) if i not in reduced]
+    perm = tuple(kept + reduced)
+    n = math.prod(shape[i] for i in reduced)
+    if n == 0:
+        return np.zeros(shape)
+    flat = a.transpose(perm).reshape(tuple(shape[i] for i in kept) + (n,))
+    one = np.ones(flat.shape[:-1] + (1,))
+    join = concatenate if hasattr(flat, "requires_grad") else np.concatenate
+    before = join([one, flat[..., :-1].cumprod(-1)], -1)  # prod_{j < i} a_j
+    after = join([flat[..., :0:-1].cumprod(-1)[..., ::-1], one], -1)  # prod_{j > i} a_j
+    others = before * after
+    return others.reshape(tuple(shape[i] for i in perm)).transpose(tuple(int(i) for i in np.argsort(perm)))
