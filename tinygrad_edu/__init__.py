@@ -28,6 +28,42 @@ from .functional_grad import grad
 from .random import manual_seed
 from .serialization import load, save
 
+# ---- issue 12: creation, dtypes, products, gather/scatter (one block) ----
+# isort: split
+from . import dtypes
+from .creation import (
+    arange,
+    empty,
+    empty_like,
+    eye,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    zeros,
+    zeros_like,
+)
+from .dtypes import bool, float16, float32, float64, int32, int64  # noqa: A004 (PyTorch's torch.bool)
+from .engine import einsum, outer, tensordot
+from .nn.functional import one_hot
+from .ops.gather import (
+    gather,
+    index_select,
+    masked_fill,
+    masked_select,
+    nonzero,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+)
+
 __all__ = [
     "AnomalyError",
     "ArgumentError",
@@ -58,4 +94,9 @@ __all__ = [
     "stack",
     "viz",
     "where",
+    # issue 12: creation, dtypes, products, gather/scatter
+    "arange", "bool", "dtypes", "einsum", "empty", "empty_like", "eye", "float16", "float32", "float64", "full",
+    "full_like", "gather", "index_select", "int32", "int64", "linspace", "masked_fill", "masked_select", "nonzero",
+    "one_hot", "ones", "ones_like", "outer", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like",
+    "scatter", "scatter_add", "scatter_reduce", "tensordot", "zeros", "zeros_like",
 ]

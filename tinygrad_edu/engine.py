@@ -7,7 +7,10 @@ each op beside its gradient rule:
 - ``ops/elementwise.py``: exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu, clip;
 - ``ops/reduce.py``: sum, mean, max, min, logsumexp, softmax, log_softmax;
 - ``ops/movement.py``: reshape, flatten, transpose, .T, swapaxes, broadcast_to;
-- ``ops/index.py``: indexing, and the functions concatenate, stack, where.
+- ``ops/index.py``: indexing, and the functions concatenate, stack, where;
+- ``ops/gather.py``: gather, scatter, scatter_add, scatter_reduce, masked_fill, masked_select, index_select, nonzero;
+- ``ops/linalg.py``: outer (and the functions einsum, outer, tensordot);
+- ``ops/cast.py``: to, float, double, half, int, long, bool.
 
 The rules' helpers (``exp log sin cos sigmoid raw``) and ``make_op`` are
 re-exported here for ops written outside the package.
@@ -17,18 +20,22 @@ from __future__ import annotations
 
 from .node import Node, Operand, lift, make_op, raw
 from .ops.arithmetic import ArithmeticOps
+from .ops.cast import CastOps
 from .ops.elementwise import ElementwiseOps, cos, exp, log, sigmoid, sin, stable_sigmoid
+from .ops.gather import GatherOps
 from .ops.index import IndexOps, concatenate, stack, where
+from .ops.linalg import LinalgOps, einsum, outer, tensordot
 from .ops.movement import MovementOps
 from .ops.reduce import ReduceOps
 
 __all__ = [
     "Operand", "Value", "concatenate", "cos", "exp", "lift", "log", "make_op", "raw", "sigmoid", "sin",
     "stable_sigmoid", "stack", "where",
+    "einsum", "outer", "tensordot",
 ]
 
 
-class Value(ArithmeticOps, ElementwiseOps, ReduceOps, MovementOps, IndexOps, Node):
+class Value(ArithmeticOps, ElementwiseOps, ReduceOps, MovementOps, IndexOps, GatherOps, LinalgOps, CastOps, Node):
     """A number or NumPy array, with a gradient and the graph that produced it.
 
     >>> a, b = Value(2.0), Value(-3.0)
