@@ -112,15 +112,16 @@ def test_large_magnitudes_keep_gradients_finite() -> None:
 
 def _engine_ops() -> set[str]:
     """Every op the engine defines: the public methods and operators of the op families, and their functions."""
-    from tinygrad_edu.ops import arithmetic, elementwise, index, movement, reduce
+    from tinygrad_edu.ops import arithmetic, cast, elementwise, gather, index, linalg, movement, reduce
 
     names: set[str] = set()
     for family in (arithmetic.ArithmeticOps, elementwise.ElementwiseOps, reduce.ReduceOps, movement.MovementOps,
-                   index.IndexOps):
+                   index.IndexOps, gather.GatherOps, linalg.LinalgOps, cast.CastOps):
         names |= {k for k in vars(family) if not k.startswith("_") or (k.startswith("__") and k != "__slots__"
                                                                       and k.endswith("__") and k not in
                                                                       ("__module__", "__doc__", "__qualname__"))}
     names |= {"concatenate", "stack", "where"}
+    names |= {"einsum", "outer", "tensordot"}
     return names
 
 
