@@ -133,11 +133,40 @@ def _contract(operands: Sequence[Any], labels: Sequence[Sequence[int]], out: Seq
 
 
 def _np_einsum(arrays: Sequence[Any], labels: Sequence[Sequence[int]], out: Sequence[int]) -> Any:
+    if len(arrays) == 2:
+        product = _as_matmul(np.asarray(arrays[0]), np.asarray(arrays[1]), labels[0], labels[1], out)
+        if product is not None:
+            return product
     args: list[Any] = []
     for a, labs in zip(arrays, labels):
         args += [np.asarray(a), list(labs)]
     # optimize pairs up the operands (and hands matrix products to BLAS); for one operand it only costs time
     return np.einsum(*args, list(out), optimize=len(arrays) > 1)
+
+
+def _as_matmul(a: np.ndarray, b: np.ndarray, la: Sequence[int], lb: Sequence[int], out: Sequence[int]) -> Any:
+    """A two-operand einsum as one batched matrix product (BLAS), or None when it is not one.
+
+    np.einsum copies a transposed operand before its product, which makes the gradients' einsums
+    (``"bik,bjk->bij"``) ~3x slower than ``@``: labels in both operands and the output are the batch,
+    in both but not the output are contracted, in one and the output are that side's rows or columns.
+    """
+    sa, sb, so = set(la), set(lb), set(out)
+    if len(sa) != len(la) or len(sb) != len(lb) or not (sa & sb - so) or (sa | sb) - so - (sa & sb):
+        return None  # a repeated label, no contraction, or a label summed in one operand alone
+    batch = [x for x in out if x in sa and x in sb]
+    left = [x for x in out if x in sa and x not in sb]
+    right = [x for x in out if x in sb and x not in sa]
+    summed = [x for x in la if x in sb and x not in so]
+    size = dict(zip(la, a.shape)) | dict(zip(lb, b.shape))
+    if any(dict(zip(la, a.shape))[x] != dict(zip(lb, b.shape))[x] for x in sa & sb):
+        return None
+    n = [int(np.prod([size[x] for x in group])) for group in (batch, left, summed, right)]
+    a2 = a.transpose([la.index(x) for x in batch + left + summed]).reshape(n[0], n[1], n[2])
+    b2 = b.transpose([lb.index(x) for x in batch + summed + right]).reshape(n[0], n[2], n[3])
+    product = (a2 @ b2).reshape([size[x] for x in batch + left + right])
+    order = batch + left + right
+    return product.transpose([order.index(x) for x in out])
 
 
 def _spec(labels: Sequence[Sequence[int]], out: Sequence[int]) -> str:
