@@ -362,15 +362,17 @@ def einsum_gather(quick: bool) -> list[Row]:
     idx = rng.integers(0, cols, size=(rows_n, k))
     src = rng.standard_normal((rows_n, k), dtype=np.float32)
 
+    va, vc, vx, vs = Value(a), Value(c), Value(x), Value(src)  # leaves made once, as parameters are
+
     def ours_einsum():
-        va, vc = Value(a), Value(c)
+        va.grad = vc.grad = None
         tg.einsum("bij,bjk->bik", va, vc).backward(g)
 
     def numpy_einsum():  # the product and its two gradients, as batched matrix products
         a @ c, g @ c.transpose(0, 2, 1), a.transpose(0, 2, 1) @ g
 
     def ours_gather():
-        vx, vs = Value(x), Value(src)
+        vx.grad = vs.grad = None
         vx.gather(1, idx).sum().backward()
         vx.scatter_add(1, idx, vs).sum().backward()
 
@@ -389,12 +391,15 @@ def einsum_gather(quick: bool) -> list[Row]:
         ta, tc, tgrad = torch.from_numpy(a), torch.from_numpy(c), torch.from_numpy(g)
         tx, tsrc, tidx = torch.from_numpy(x), torch.from_numpy(src), torch.from_numpy(idx)
 
+        pa, pc = ta.clone().requires_grad_(), tc.clone().requires_grad_()
+        px, ps = tx.clone().requires_grad_(), tsrc.clone().requires_grad_()
+
         def torch_einsum():
-            pa, pc = ta.clone().requires_grad_(), tc.clone().requires_grad_()
+            pa.grad = pc.grad = None
             torch.einsum("bij,bjk->bik", pa, pc).backward(tgrad)
 
         def torch_gather():
-            px, ps = tx.clone().requires_grad_(), tsrc.clone().requires_grad_()
+            px.grad = ps.grad = None
             px.gather(1, tidx).sum().backward()
             px.scatter_add(1, tidx, ps).sum().backward()
 
