@@ -507,3 +507,72 @@ def _numpy_sort_step(data: np.ndarray, cot: np.ndarray) -> np.ndarray:
 
 
 CASES.append(scan_sort)
+
+
+# ---- 9. heavy ops of issue 12: einsum batched contraction, gather / scatter_add -----------------------
+def einsum_gather(quick: bool) -> list[Row]:
+    """Forward + backward of a batched einsum and of gather / scatter_add, against PyTorch CPU and NumPy."""
+    rng = np.random.default_rng(0)
+    repeat = 1 if quick else 30
+    b, n = (4, 16) if quick else (32, 64)
+    a, c = rng.standard_normal((b, n, n), dtype=np.float32), rng.standard_normal((b, n, n), dtype=np.float32)
+    g = np.ones((b, n, n), np.float32)
+    rows_n, cols, k = (64, 32, 8) if quick else (4096, 256, 64)
+    x = rng.standard_normal((rows_n, cols), dtype=np.float32)
+    idx = rng.integers(0, cols, size=(rows_n, k))
+    src = rng.standard_normal((rows_n, k), dtype=np.float32)
+
+    va, vc, vx, vs = Value(a), Value(c), Value(x), Value(src)  # leaves made once, as parameters are
+
+    def ours_einsum():
+        va.grad = vc.grad = None
+        tg.einsum("bij,bjk->bik", va, vc).backward(g)
+
+    def numpy_einsum():  # the product and its two gradients, as batched matrix products
+        a @ c, g @ c.transpose(0, 2, 1), a.transpose(0, 2, 1) @ g
+
+    def ours_gather():
+        vx.grad = vs.grad = None
+        vx.gather(1, idx).sum().backward()
+        vx.scatter_add(1, idx, vs).sum().backward()
+
+    def numpy_gather():
+        grid = (np.arange(rows_n)[:, None], idx)
+        np.take_along_axis(x, idx, 1)
+        gx = np.zeros_like(x)
+        np.add.at(gx, grid, 1.0)  # the gradient of gather
+        out = x.copy()
+        np.add.at(out, grid, src)  # scatter_add
+        np.take_along_axis(np.ones_like(x), idx, 1)  # its gradient to src
+
+    fns = {"einsum": [ours_einsum, numpy_einsum], "gather": [ours_gather, numpy_gather]}
+    torch = _import("torch")
+    if torch is not None:
+        ta, tc, tgrad = torch.from_numpy(a), torch.from_numpy(c), torch.from_numpy(g)
+        tx, tsrc, tidx = torch.from_numpy(x), torch.from_numpy(src), torch.from_numpy(idx)
+
+        pa, pc = ta.clone().requires_grad_(), tc.clone().requires_grad_()
+        px, ps = tx.clone().requires_grad_(), tsrc.clone().requires_grad_()
+
+        def torch_einsum():
+            pa.grad = pc.grad = None
+            torch.einsum("bij,bjk->bik", pa, pc).backward(tgrad)
+
+        def torch_gather():
+            px.grad = ps.grad = None
+            px.gather(1, tidx).sum().backward()
+            px.scatter_add(1, tidx, ps).sum().backward()
+
+        fns["einsum"].append(torch_einsum)
+        fns["gather"].append(torch_gather)
+    cases = {"einsum": f"9a. einsum bij,bjk->bik ({b}, {n}, {n}) float32, fwd+bwd",
+             "gather": f"9b. gather + scatter_add dim 1, ({rows_n}, {cols}) <- ({rows_n}, {k}), fwd+bwd"}
+    names = ["tinygrad_edu", "NumPy (hand-written gradients)", "PyTorch CPU"]
+    out = []
+    for key, group in fns.items():
+        for name, (t, q) in zip(names, measure_together(group, repeat)):
+            out.append(row(cases[key], name, t, iqr=q))
+    return out
+
+
+CASES.append(einsum_gather)

@@ -449,3 +449,104 @@ OPS += [
                                                                                                  keepdims=True),
        "fixed", make_inputs=_fixed((3, 4))),
 ]
+
+
+# ---- issue 12: gather/scatter/masks, products, casts (one block) ----------------------------------------
+GATHER_INDEX = np.array([[0, 2, 2], [1, 0, 3], [3, 3, 0]])  # (3, 3) into (3, 4) along dim 1: repeats
+GATHER_ROWS = np.array([[2, 0, 1], [0, 0, 2]])  # (2, 3) into (3, 4) along dim 0: smaller than the input
+SCATTER_INDEX = np.array([[3, 0, 1], [2, 1, 0], [0, 3, 2]])  # no repeats within a row: scatter's writes are defined
+MASK_ROW = np.array([[True], [False]])  # broadcasts with a (3,) input to (2, 3)
+
+
+def _grid(index: np.ndarray, dim: int) -> tuple[np.ndarray, ...]:
+    grid = list(np.ogrid[tuple(slice(0, n) for n in index.shape)])
+    grid[dim] = index
+    return tuple(grid)
+
+
+def _np_scatter_reduce(x, index, src, reduce, include_self=True, dim=1):
+    """NumPy's ufunc.at version of torch.scatter_reduce (the reference)."""
+    grid, src = _grid(index, dim), src[tuple(slice(0, n) for n in index.shape)]
+    out, hit = x.copy(), np.zeros(x.shape, bool)
+    hit[grid] = True
+    start = {"sum": 0.0, "mean": 0.0, "prod": 1.0, "amax": -np.inf, "amin": np.inf}[reduce]
+    if not include_self:
+        out[hit] = start
+    ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[reduce]
+    ufunc.at(out, grid, src)
+    if reduce == "mean":
+        count = np.zeros(x.shape)
+        np.add.at(count, grid, 1.0)
+        out = np.where(hit, out / np.maximum(count + include_self, 1), x)
+    return out
+
+
+def _np_scatter(x, index, src, dim=1):
+    out = x.copy()
+    out[_grid(index, dim)] = src[tuple(slice(0, n) for n in index.shape)] if np.ndim(src) else src
+    return out
+
+
+# subscripts by the shapes of their operands (each case's shapes are its own), drawn by _einsum_cases
+EINSUM_CASES = {
+    ((2, 3), (3, 4)): "ij,jk->ik", ((3, 3),): "ii->i", ((4, 4),): "ii->", ((2, 3, 4), (2, 4, 2)): "bij,bjk->bik",
+    ((2, 1, 3, 4), (5, 4, 2)): "...ij,...jk", ((2, 3),): "ij->", ((3,), (3,)): "i,i->", ((2, 2, 3),): "iij->ji",
+    ((2, 1), (3, 2)): "ij,kl->ijkl", ((3, 2),): "ij->j", ((), ()): ",->", ((2, 3, 1),): "i...->...",
+    ((2, 3), (3, 4), (4, 2)): "ab,bc,cd->ad", ((2, 1, 3),): "ba...", ((2, 1, 3), (2, 4, 1)): "a...,a...->...",
+    ((0, 3), (3, 2)): "ij,jk->ik", ((3, 2, 3),): "iji->j",
+}
+
+
+def _einsum_cases(rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    cases = list(EINSUM_CASES)
+    return tuple(rng.uniform(-2, 2, size=s) for s in cases[int(rng.integers(len(cases)))])
+
+
+def _einsum(*xs):
+    return tg.einsum(EINSUM_CASES[tuple(np.shape(x.data if isinstance(x, tg.Value) else x) for x in xs)], *xs)
+
+
+def _reduce_op(reduce: str, include_self: bool) -> Op:
+    return Op(f"scatter_reduce_{reduce}{'' if include_self else '_without_self'}",
+              lambda a, b: a.scatter_reduce(1, GATHER_INDEX, b, reduce, include_self=include_self),
+              lambda a, b: _np_scatter_reduce(a, GATHER_INDEX, b, reduce, include_self), "fixed",
+              make_inputs=_fixed((3, 4), (3, 4)), covers=("scatter_reduce",))
+
+
+OPS += [
+    Op("gather", lambda a: a.gather(1, GATHER_INDEX), lambda a: np.take_along_axis(a, GATHER_INDEX, 1), "fixed",
+       make_inputs=_fixed((3, 4))),
+    Op("gather_smaller_index", lambda a: tg.gather(a, 0, GATHER_ROWS),
+       lambda a: np.take_along_axis(a[:, :3], GATHER_ROWS, 0), "fixed", make_inputs=_fixed((3, 4)),
+       covers=("gather",)),
+    Op("scatter", lambda a, b: a.scatter(1, SCATTER_INDEX, b), lambda a, b: _np_scatter(a, SCATTER_INDEX, b), "fixed",
+       make_inputs=_fixed((3, 4), (3, 5))),
+    Op("scatter_value", lambda a: a.scatter(1, GATHER_INDEX, value=0.5), lambda a: _np_scatter(a, GATHER_INDEX, 0.5),
+       "fixed", make_inputs=_fixed((3, 4)), covers=("scatter",)),
+    Op("scatter_add", lambda a, b: a.scatter_add(1, GATHER_INDEX, b),
+       lambda a, b: _np_scatter_reduce(a, GATHER_INDEX, b, "sum"), "fixed", make_inputs=_fixed((3, 4), (4, 3))),
+    *[_reduce_op(r, inc) for r in ("sum", "prod", "mean", "amax", "amin") for inc in (True, False)],
+    Op("masked_fill", lambda a: a.masked_fill(MASK, -1.0), lambda a: np.where(MASK, -1.0, a), "fixed",
+       make_inputs=_fixed((2, 3))),
+    Op("masked_fill_value", lambda a, v: a.masked_fill(MASK_ROW, v), lambda a, v: np.where(MASK_ROW, v, a), "fixed",
+       make_inputs=_fixed((2, 3), ()), covers=("masked_fill",)),
+    Op("masked_select", lambda a: a.masked_select(MASK_ROW), lambda a: np.broadcast_to(a, (2, 3))[
+       np.broadcast_to(MASK_ROW, (2, 3))], "fixed", make_inputs=_fixed((3,))),
+    Op("index_select", lambda a: a.index_select(-1, INT_INDEX), lambda a: a[:, INT_INDEX], "fixed",
+       make_inputs=_fixed((2, 3))),
+    Op("nonzero", lambda a: a[tuple(tg.Value(MASK).nonzero().data.T)], lambda a: a[MASK.nonzero()], "fixed",
+       make_inputs=_fixed((2, 3))),
+    Op("einsum", _einsum, lambda *xs: np.einsum(EINSUM_CASES[tuple(x.shape for x in xs)], *xs), "fixed",
+       make_inputs=_einsum_cases),
+    Op("outer", lambda a, b: a.outer(b), np.outer, "fixed", make_inputs=_fixed((3,), (4,))),
+    Op("tensordot", lambda a, b: tg.tensordot(a, b, 2), lambda a, b: np.tensordot(a, b, 2), "fixed",
+       make_inputs=_fixed((2, 3, 4), (3, 4, 2))),
+    Op("tensordot_axes", lambda a, b: tg.tensordot(a, b, ([2, 0], [0, 1])),
+       lambda a, b: np.tensordot(a, b, ([2, 0], [0, 1])), "fixed", make_inputs=_fixed((2, 3, 4), (4, 2)),
+       covers=("tensordot",)),
+    Op("to", lambda a: (a.to(np.longdouble) * 1.5).double(), lambda a: a * 1.5, covers=("to", "double")),
+    Op("cast_float", lambda a: a * tg.full(a.shape, 0.5).float() + a * tg.full(a.shape, 0.25).half(),
+       lambda a: a * 0.75, covers=("float", "half")),
+    Op("cast_to_data", lambda a: a * tg.full(a.shape, 2.7).long() + a * tg.full(a.shape, -1.5).int()
+       + a * tg.full(a.shape, 0.3).bool(), lambda a: a * 2 - a + a, covers=("long", "int", "bool")),
+]

@@ -135,16 +135,31 @@ def test_large_magnitudes_keep_gradients_finite() -> None:
 
 def _engine_ops() -> set[str]:
     """Every op the engine defines: the public methods and operators of the op families, and their functions."""
-    from tinygrad_edu.ops import activation, arithmetic, binary, elementwise, index, movement, reduce, scan, shape
+    from tinygrad_edu.ops import (
+        activation,
+        arithmetic,
+        binary,
+        cast,
+        elementwise,
+        gather,
+        index,
+        linalg,
+        movement,
+        reduce,
+        scan,
+        shape,
+    )
 
     names: set[str] = set()
     for family in (arithmetic.ArithmeticOps, elementwise.ElementwiseOps, reduce.ReduceOps, movement.MovementOps,
-                   index.IndexOps, binary.BinaryOps, activation.ActivationOps, scan.ScanOps, shape.ShapeOps):
+                   index.IndexOps, binary.BinaryOps, activation.ActivationOps, scan.ScanOps, shape.ShapeOps,
+                   gather.GatherOps, linalg.LinalgOps, cast.CastOps):
         names |= {k for k in vars(family) if not k.startswith("_") or (k.startswith("__") and k != "__slots__"
                                                                       and k.endswith("__") and k not in
                                                                       ("__module__", "__doc__", "__qualname__"))}
     names |= {"concatenate", "stack", "where"}
     names |= {"pad", "meshgrid"}
+    names |= {"einsum", "outer", "tensordot"}
     return names
 
 

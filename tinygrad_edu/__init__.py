@@ -91,9 +91,9 @@ from .random import get_rng_state, manual_seed, set_rng_state
 from .serialization import load, save
 
 # ---- reductions, scans, sorting and shape ops as package functions (tg.cumsum, tg.meshgrid, ...) ----
+from .tensor_functions import all as all  # (kept out of __all__, as abs and round)
+from .tensor_functions import any as any
 from .tensor_functions import (
-    all,
-    any,
     argmax,
     argmin,
     argsort,
@@ -128,6 +128,43 @@ from .tensor_functions import (
     var_mean,
 )
 from .threads import get_num_threads, set_num_threads
+
+# ---- issue 12: creation, dtypes, products, gather/scatter (one block) ----
+# isort: split
+from . import dtypes
+from .creation import (
+    arange,
+    empty,
+    empty_like,
+    eye,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    zeros,
+    zeros_like,
+)
+from .dtypes import bool as bool  # noqa: A004 (PyTorch's torch.bool; kept out of __all__)
+from .dtypes import float16, float32, float64, int32, int64
+from .engine import einsum, outer, tensordot
+from .nn.functional import one_hot
+from .ops.gather import (
+    gather,
+    index_select,
+    masked_fill,
+    masked_select,
+    nonzero,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+)
 
 __all__ = [
     "AnomalyError",
@@ -167,12 +204,18 @@ __all__ = [
     "viz",
     "where",
     # reductions, scans, sorting and shape ops (tensor_functions)
-    "all", "any", "argmax", "argmin", "argsort", "chunk", "cummax", "cummin", "cumprod", "cumsum", "diag",
+    "argmax", "argmin", "argsort", "chunk", "cummax", "cummin", "cumprod", "cumsum", "diag",
     "diagonal", "flatten", "flip", "logcumsumexp", "meshgrid", "movedim", "norm", "permute", "prod",
     "repeat_interleave", "roll", "sort", "split", "squeeze", "std", "std_mean", "topk", "tril", "triu", "unflatten",
     "unsqueeze", "var", "var_mean",
+    # issue 12: creation, dtypes, products, gather/scatter
+    "arange", "dtypes", "einsum", "empty", "empty_like", "eye", "float16", "float32", "float64", "full",
+    "full_like", "gather", "index_select", "int32", "int64", "linspace", "masked_fill", "masked_select", "nonzero",
+    "one_hot", "ones", "ones_like", "outer", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like",
+    "scatter", "scatter_add", "scatter_reduce", "tensordot", "zeros", "zeros_like",
 ]
-# The elementwise functions (abs and round are left out of __all__: `import *` must not hide the built-ins).
+# The elementwise functions. (abs, round, all, any and bool are importable but left out of __all__:
+# `from tinygrad_edu import *` must not hide Python's built-ins.)
 __all__ += [
     "acos",
     "acosh",

@@ -14,7 +14,10 @@ each op beside its gradient rule:
   permute, movedim, broadcast_to, expand, flip, roll;
 - ``ops/shape.py``: repeat, repeat_interleave, tril, triu, diagonal, diag, unfold, split, chunk, and the
   functions pad and meshgrid;
-- ``ops/index.py``: indexing, and the functions concatenate, stack, where.
+- ``ops/index.py``: indexing, and the functions concatenate, stack, where;
+- ``ops/gather.py``: gather, scatter, scatter_add, scatter_reduce, masked_fill, masked_select, index_select, nonzero;
+- ``ops/linalg.py``: outer (and the functions einsum, outer, tensordot);
+- ``ops/cast.py``: to, float, double, half, int, long, bool.
 
 The rules' helpers (``exp log sin cos sigmoid raw``) and ``make_op`` are
 re-exported here for ops written outside the package.
@@ -26,8 +29,11 @@ from .node import Node, Operand, lift, make_op, raw
 from .ops.activation import ActivationOps
 from .ops.arithmetic import ArithmeticOps
 from .ops.binary import BinaryOps
+from .ops.cast import CastOps
 from .ops.elementwise import ElementwiseOps, cos, exp, log, sigmoid, sin, stable_sigmoid
+from .ops.gather import GatherOps
 from .ops.index import IndexOps, concatenate, stack, where
+from .ops.linalg import LinalgOps, einsum, outer, tensordot
 from .ops.movement import MovementOps
 from .ops.reduce import ReduceOps
 from .ops.scan import ScanOps
@@ -36,11 +42,13 @@ from .ops.shape import ShapeOps
 __all__ = [
     "Operand", "Value", "concatenate", "cos", "exp", "lift", "log", "make_op", "raw", "sigmoid", "sin",
     "stable_sigmoid", "stack", "where",
+    "einsum", "outer", "tensordot",
 ]
 
 
 class Value(
-    ArithmeticOps, ElementwiseOps, BinaryOps, ActivationOps, ReduceOps, ScanOps, MovementOps, ShapeOps, IndexOps, Node
+    ArithmeticOps, ElementwiseOps, BinaryOps, ActivationOps, ReduceOps, ScanOps, MovementOps, ShapeOps, IndexOps,
+    GatherOps, LinalgOps, CastOps, Node,
 ):
     """A number or NumPy array, with a gradient and the graph that produced it.
 

@@ -35,11 +35,11 @@ R = TypeVar("R", bound=Rule)
 # Converting user data: the one place numbers and arrays become node data
 # --------------------------------------------------------------------------
 def as_data(data: Any, op: str, dtype: Any = None, copy: bool = True) -> Any:
-    """Python numbers become floats; everything else a float NumPy array.
+    """Python numbers become floats; NumPy arrays keep their dtype; lists of numbers become float arrays.
 
-    Integer and boolean arrays become float64 (gradients need floats); with
-    ``copy=False`` (constants lifted into an op) they are kept as they are, so
-    that NumPy's promotion keeps ``float32 * int_array`` float32.
+    Integer and boolean NumPy arrays stay integer and boolean (indices, masks and labels are data, as
+    in PyTorch); Python numbers, and lists of them, are micrograd's floats (``Value([1, 2])`` is
+    float64). ``dtype`` forces a dtype; ``copy=False`` keeps an array as it is when it can.
     """
     if dtype is None and isinstance(data, float | int | np.integer | np.bool_):
         try:
@@ -53,9 +53,8 @@ def as_data(data: Any, op: str, dtype: Any = None, copy: bool = True) -> Any:
     except (TypeError, ValueError, OverflowError) as e:
         raise DataError(f"{op}: expected numbers or a numeric array, got {type(data).__name__}: {e}") from None
     if arr.dtype.kind in "biu":
-        if not copy:
-            return arr
-        arr = arr.astype(np.float64)  # integer and boolean data become float64
+        if dtype is None and not isinstance(data, np.ndarray | np.generic | Node):
+            arr = arr.astype(np.float64)  # Python numbers (in lists) are floats, as in micrograd
     elif arr.dtype.kind != "f":
         raise DataError(
             f"{op}: expected numeric (real) data, got an array of dtype {arr.dtype} from {type(data).__name__}"
@@ -126,17 +125,31 @@ class Node:
         _op: str = "",
         label: str = "",
         *,
-        requires_grad: bool = True,
+        requires_grad: bool | None = None,
         dtype: Any = None,
         copy: bool = True,
     ) -> None:
-        """``copy=False`` shares the memory of a float array (as ``torch.from_numpy`` does)."""
+        """``requires_grad`` defaults to True for float data and False for integer and boolean arrays.
+
+        Only float data can require a gradient (PyTorch's rule): ``requires_grad=True`` on an integer or
+        boolean array is a ``DataError``. ``copy=False`` shares the memory of an array (as
+        ``torch.from_numpy`` does).
+        """
         if isinstance(data, Node):
             data = data._data
-        shared = not copy and isinstance(data, np.ndarray) and data.dtype.kind == "f" and dtype in (None, data.dtype)
+        shared = not copy and isinstance(data, np.ndarray) and data.dtype.kind in "fbiu" and dtype in (None, data.dtype)
+        data = data if shared else as_data(data, "Value", dtype)
+        if data.__class__ is not float and data.dtype.kind != "f":
+            if requires_grad:
+                raise DataError(
+                    f"Value: only float data can require a gradient, got an array of dtype {data.dtype} and "
+                    f"shape {fmt_shape(data.shape)} with requires_grad=True; integer and boolean data (indices, "
+                    "masks, labels) are constants: cast it first, e.g. Value(x, dtype=np.float64) or .double()"
+                )
+            requires_grad = False
         children = tuple(_children)  # micrograd builds nodes by hand: Value(x, (a, b), "+")
         # A node built by hand from children has no rule: it passes no gradient on.
-        _fill(self, data if shared else as_data(data, "Value", dtype), bool(requires_grad), children,
+        _fill(self, data, True if requires_grad is None else bool(requires_grad), children,
               _op, _no_rule if children else None, None)
         if label:
             self._label = label

@@ -1,51 +1,29 @@
-"""Activations and losses, PyTorch's names and definitions (``torch.nn.functional``).
+"""Activations, layers and losses as functions, PyTorch's names and definitions (``torch.nn.functional``).
 
-Losses take *logits* where the name says so, which is how they stay finite:
-``binary_cross_entropy_with_logits`` and ``cross_entropy`` never compute a
-probability that could round to 0 or 1 before its logarithm. Both are fused
-ops (one node, a hand-derived gradient) for speed and for exactness at the
-kinks; tests check each against the composed formula.
+The losses and ``one_hot`` live in ``nn/losses.py`` and are imported here, so
+that ``F.cross_entropy`` and ``F.relu`` sit side by side as in PyTorch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-import numpy as np
-
-from ..engine import Operand, Value, exp, lift, make_op, raw
-from ..engine import sigmoid as _sigmoid_of
-from ..errors import ArgumentError, DataError, ShapeError, fmt_shape
-from ..node import shows
+from ..engine import Operand, Value, make_op
+from ..errors import ShapeError, fmt_shape
 from ..ops.shape import pad as _pad
-
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-def _value(x: Operand, op: str) -> Value:
-    return lift(x, op, Value)  # type: ignore[return-value]
-
-
-def _check_reduction(reduction: str, op: str) -> None:
-    if reduction not in _REDUCTIONS:
-        raise ArgumentError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-
-
-def _reduce(loss: Value, reduction: str) -> Value:
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss  # "none" (checked by _check_reduction before the loss was computed)
-
-
-def _same_shape(op: str, input: Value, target: Any) -> None:
-    if np.shape(raw(target)) != input.shape:
-        raise ShapeError(
-            f"{op}: input has shape {fmt_shape(input.shape)} but target has shape "
-            f"{fmt_shape(np.shape(raw(target)))}; they must be equal"
-        )
+from .losses import (  # noqa: F401 (re-exported: nn.functional is where users find them)
+    _value,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    one_hot,
+    smooth_l1_loss,
+)
 
 
 # ---- activations ---------------------------------------------------------------
@@ -150,41 +128,6 @@ def softmin(input: Operand, dim: int = -1) -> Value:
     return _value(input, "softmin").softmin(dim)
 
 
-def one_hot(labels: Operand, num_classes: int | None = None) -> np.ndarray:
-    """Class indices (N,) -> an int64 array (N, num_classes) with a single 1 per row.
-
-    >>> one_hot([2, 0], 3)
-    array([[0, 0, 1],
-           [1, 0, 0]])
-    """
-    y = _class_indices(labels, num_classes, "one_hot")
-    n = int(y.max()) + 1 if num_classes is None else num_classes
-    out = np.zeros(y.shape + (n,), dtype=np.int64)
-    np.put_along_axis(out, y[..., None], 1, axis=-1)
-    return out
-
-
-def _class_indices(labels: Any, num_classes: int | None, op: str) -> np.ndarray:
-    y = np.asarray(raw(labels))
-    if y.dtype.kind == "f":
-        if not np.all(y == np.round(y)):
-            raise DataError(f"{op}: class indices must be integers, got non-integer values such as {y.flat[0]}")
-        y = y.astype(np.int64)
-    elif y.dtype.kind not in "iu":
-        raise DataError(f"{op}: class indices must be integers, got dtype {y.dtype}")
-    if y.size:
-        # One pass over the labels: viewed as unsigned, a negative label becomes >= 2**(bits-1),
-        # so a single maximum catches labels below 0 and labels >= num_classes alike.
-        signed = y.dtype.kind == "i"
-        high = int(np.maximum.reduce(y.view(y.dtype.str.replace("i", "u")) if signed else y, axis=None))
-        negative = signed and high >> (8 * y.itemsize - 1)
-        if negative or (num_classes is not None and high >= num_classes):
-            bad = int(np.minimum.reduce(y, axis=None)) if negative else high
-            limit = f"0..{num_classes - 1}" if num_classes is not None else "non-negative"
-            raise DataError(f"{op}: label {bad} is out of range: {num_classes} classes allow labels {limit}")
-    return y
-
-
 # ---- layers --------------------------------------------------------------------
 def linear(x: Operand, weight: Value, bias: Value | None = None) -> Value:
     """y = x W^T + b, weight of shape (out, in) as in PyTorch; one fused op.
@@ -217,156 +160,6 @@ def _linear_backward(g, out, need_x, x, w, b=None):
     return gx, gw, g2.sum(axis=0)
 
 
-# ---- losses --------------------------------------------------------------------
-# A target that is a Value is differentiated too, as in PyTorch: mse_loss, the two
-# binary cross-entropies and cross_entropy with probability targets pass a gradient
-# to it (class indices, being integers, have none).
-def mse_loss(input: Operand, target: Operand, reduction: str = "mean") -> Value:
-    """Mean squared error: mean((input - target)**2) (or the sum, or per element)."""
-    _check_reduction(reduction, "mse_loss")
-    input = _value(input, "mse_loss")
-    _same_shape("mse_loss", input, target)
-    return _reduce((input - target) ** 2, reduction)
-
-
-def binary_cross_entropy(input: Operand, target: Operand, reduction: str = "mean") -> Value:
-    """-(t log p + (1 - t) log(1 - p)) for probabilities p; logs clamped at -100 like PyTorch.
-
-    Composed from ops, so a target that is a Value gets its gradient,
-    d/dt = log(1 - p) - log(p), from the graph like any other input.
-
-    NOTE: prefer ``binary_cross_entropy_with_logits``: a probability that has
-    rounded to 0 or 1 has already lost the information this loss needs.
-    """
-    _check_reduction(reduction, "binary_cross_entropy")
-    p = _value(input, "binary_cross_entropy")
-    _same_shape("binary_cross_entropy", p, target)
-    t = target if isinstance(target, Value) else np.asarray(target)
-    if np.any((p.data < 0) | (p.data > 1)):
-        raise DataError("binary_cross_entropy: input must be probabilities in [0, 1]; for logits use "
-                        "binary_cross_entropy_with_logits")
-    loss = -(p.log().clip(lo=-100.0) * t + (1.0 - p).log().clip(lo=-100.0) * (1.0 - t))
-    return _reduce(loss, reduction)
-
-
-def binary_cross_entropy_with_logits(input: Operand, target: Operand, reduction: str = "mean") -> Value:
-    """BCE of sigmoid(x) against t, computed stably: max(x, 0) - x t + log(1 + e^-|x|).
-
-    One fused op; a target that is a Value requiring grad becomes its second input.
-    """
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    x = _value(input, "binary_cross_entropy_with_logits")
-    _same_shape("binary_cross_entropy_with_logits", x, target)
-    t = np.asarray(raw(target), dtype=x.dtype)
-    xd = np.asarray(x.data)
-    loss = np.maximum(xd, 0) - xd * t + np.log1p(np.exp(-np.abs(xd)))  # e^-|x| <= 1: no overflow
-    if isinstance(target, Value) and target.requires_grad:
-        out = make_op(loss, (x, target), "bce_with_logits", _bce_logits_backward)
-    else:
-        out = make_op(loss, (x,), "bce_with_logits", _bce_logits_backward, t)
-    return _reduce(out, reduction)
-
-
-def _bce_logits_backward(g, out, t, x, target=None):
-    # d/dx [max(x,0) - x t + log(1 + e^-|x|)] = sigmoid(x) - t   (smooth, also at x = 0);  d/dt = -x
-    s = _sigmoid_of(x)  # the engine's one stable sigmoid, on arrays and Values alike
-    if target is None:  # a constant target, kept in ctx
-        return (g * (s - t),)
-    return g * (s - target), -g * x
-
-
-def cross_entropy(input: Operand, target: Operand, reduction: str = "mean") -> Value:
-    """Softmax cross-entropy of logits against class indices or class probabilities, as PyTorch's.
-
-    Logits are (N, C), (C,) or (N, C, d1, ...) (classes on axis 1); targets are
-    integer class indices of the logits' shape without the class axis, or
-    float probabilities (or one-hot rows) of the logits' own shape.
-
-    With indices: loss_i = logsumexp(x_i) - x_i[y_i] (one fused op whose
-    gradient is softmax(x) - onehot(y)). With probabilities:
-    loss_i = -sum_c t_ic log_softmax(x_i)_c, composed from ops, so a target
-    that is a Value gets the gradient d/dt_ic = -log_softmax(x_i)_c. The mean
-    is over every loss_i (N * d1 * ... of them), as in PyTorch.
-
-    >>> cross_entropy(np.array([[2.0, 0.0], [0.0, 2.0]]), np.array([0, 1]), reduction="none").data.round(4)
-    array([0.1269, 0.1269])
-    """
-    _check_reduction(reduction, "cross_entropy")
-    x = _value(input, "cross_entropy")
-    logits = x.data
-    shape = np.shape(logits)
-    if not shape:
-        raise ShapeError("cross_entropy: logits must have shape (C,), (N, C) or (N, C, d1, ...), got a 0-d Value")
-    axis = 1 if len(shape) > 1 else 0  # the class axis
-    index_shape = shape[:axis] + shape[axis + 1 :]
-    t = np.asarray(raw(target))
-    if t.dtype.kind == "f":
-        if t.shape == shape:  # probabilities / one-hot rows
-            soft = target if isinstance(target, Value) else t
-            return _reduce(-(x.log_softmax(axis=axis) * soft).sum(axis=axis), reduction)
-        raise DataError(
-            f"cross_entropy: a float target must hold probabilities of the logits' shape {fmt_shape(shape)}; "
-            f"class indices must be integers (an integer array of shape {fmt_shape(index_shape)}), got "
-            f"{'a Value' if isinstance(target, Value) else 'floats'} of shape {fmt_shape(t.shape)}"
-        )
-    if t.shape == shape:  # (integers)
-        raise DataError(
-            f"cross_entropy: a target of the logits' shape {fmt_shape(shape)} is read as probabilities, which "
-            f"must be floats, got dtype {t.dtype} (for one_hot's integers use .astype(float))"
-        )
-    if t.shape != index_shape:
-        raise ShapeError(
-            f"cross_entropy: logits of shape {fmt_shape(shape)} need class indices of shape "
-            f"{fmt_shape(index_shape)} or probabilities of shape {fmt_shape(shape)}, got target of shape "
-            f"{fmt_shape(t.shape)}"
-        )
-    y = _class_indices(t, shape[axis], "cross_entropy")
-    moved = None  # (N, d1, ..., C): the layout of the (N, C, d1, ...) logits with the classes moved last
-    if len(shape) == 1:
-        logits, y = logits[None, :], y[None]
-    elif len(shape) > 2:
-        moved = index_shape + shape[1:2]
-        logits, y = np.moveaxis(logits, 1, -1).reshape(-1, shape[1]), y.reshape(-1)
-    rows = np.arange(len(y))
-    # (ufunc reductions called directly: the ndarray methods add a Python layer, and this runs every step)
-    e = logits - np.maximum.reduce(logits, axis=1, keepdims=True)  # shifted logits: e**e never overflows
-    picked = e[rows, y]  # x_i[y_i], shifted the same way
-    np.exp(e, out=e)
-    total = np.add.reduce(e, axis=1, keepdims=True)
-    e /= total  # the softmax, kept for the backward pass
-    loss = np.log(total[:, 0])  # logsumexp(x_i), shifted ...
-    loss -= picked  # ... minus x_i[y_i]: loss_i
-    if reduction == "mean":  # folded into the fused op: one node for the whole loss
-        loss = np.add.reduce(loss) / len(y)
-    elif reduction == "sum":
-        loss = np.add.reduce(loss)
-    else:
-        loss = loss.reshape(index_shape)
-    return make_op(loss, (x,), "cross_entropy", _cross_entropy_backward, (reduction, y, rows, e, moved))
-
-
-@shows("reduction")
-def _cross_entropy_backward(g, out, ctx, x):
-    # d/dx_i [logsumexp(x_i) - x_i[y_i]] = softmax(x_i) - onehot(y_i); the mean divides by N
-    # (rows i are the logits with the class axis moved last and the other axes flattened)
-    reduction, y, rows, probs, moved = ctx
-    scale = g / len(y) if reduction == "mean" else g
-    if reduction == "none":
-        scale = scale.reshape((-1, 1))
-    if isinstance(x, Value):  # create_graph: softmax as a differentiable function of x
-        x2 = (x.transpose((0, *range(2, x.ndim), 1)) if moved else x).reshape(probs.shape)
-        onehot = np.zeros(probs.shape, dtype=probs.dtype)
-        onehot[rows, y] = 1
-        grad = (exp(x2 - x2.logsumexp(axis=1, keepdims=True)) - onehot) * scale
-    else:
-        grad = probs * scale  # a new array: a second backward through the same graph needs probs again
-        grad[rows, y] -= scale if reduction != "none" else scale[:, 0]
-    if moved:  # back to (N, C, d1, ...)
-        grad = grad.reshape(moved).transpose((0, x.ndim - 1, *range(1, x.ndim - 1)))
-        return (grad if isinstance(grad, Value) else np.ascontiguousarray(grad),)
-    return (grad.reshape(x.shape),)
-
-
 # ---- padding and normalisation (reductions and shape ops) -------------------------------------------
 def pad(input: Operand, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Value:
     """Pad the last axes: ``pad = (left, right, top, bottom, ...)``, pairs from the last axis backwards.
@@ -383,3 +176,5 @@ def normalize(input: Operand, p: float = 2.0, dim: int = 1, eps: float = 1e-12) 
     """x / max(||x||_p, eps) along ``dim``, like ``torch.nn.functional.normalize`` (derived from ``norm``)."""
     x = _value(input, "normalize")
     return x / x.norm(p, dim, keepdims=True).clamp(min=eps)
+
+
