@@ -181,7 +181,7 @@ def _last_pass(trace: autograd.BackwardTrace, root: Value) -> list[autograd.Trac
 
 
 def _asset(name: str) -> str:
-    return resources.files("tinygrad_edu").joinpath("page", name).read_text(encoding="utf-8")
+    return resources.files("tinygrad_edu").joinpath("page").joinpath(name).read_text(encoding="utf-8")
 
 
 def _script_json(data: Any) -> str:
