@@ -30,7 +30,7 @@ from .engine import Value, raw
 from .errors import ArgumentError
 from .viz import _kind, draw_graph, op_label
 
-__all__ = ["ExplorePage", "RULES", "page_data", "show", "to_html"]
+__all__ = ["ExplorePage", "RULES", "forward_order", "page_data", "show", "to_html"]
 
 # The local derivative of each op, in words, one sentence per input (a folded number is "c").
 RULES: dict[str, list[str]] = {
@@ -74,6 +74,31 @@ _FOLDED = {"+": "d(a+c)/da = 1", "-": "d(a-c)/da = 1", "*": "d(a*c)/da = c", "/"
 HEAT_MAX = 256  # tensors with at most this many elements (1-D or 2-D) carry their numbers, for a heat-map
 
 
+def forward_order(root: Value) -> list[Value]:
+    """Every node of ``root``'s graph, each after all of its inputs: the order the page's forward plays.
+
+    (``autograd.walk`` can list a node used at two depths before one of its inputs; this never does.)
+
+    >>> x = Value(1.0, label="x"); y = (x * 2 + x) * 3 + x
+    >>> [v.label or v.op for v in forward_order(y)]
+    ['x', '*', '+', '*', '+']
+    """
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)  # (all its inputs were pushed after it, so are listed already)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        stack.extend((p, False) for p in reversed(node.parents) if p not in seen)
+    return order
+
+
 def rule_text(v: Value, i: int) -> str:
     """The local rule of ``v``'s op for its input ``i``, in words (the op's name where none is written)."""
     if "c" in v.op_args and v.op in _FOLDED:
@@ -104,10 +129,27 @@ def _summary(a: Any, heat: bool = False) -> Any:
     return out
 
 
-def _name(v: Value, i: int) -> str:
+_INFIX = ("+", "-", "*", "/", "**", "@")
+
+
+def _name(v: Value, i: int, names: dict[Value, str]) -> str:
+    """The label, else a short expression of the inputs' names (``w1*a1``, ``sigmoid(z)``), else ``(op) #i``."""
     if v.label:
         return v.label
-    return f"({op_label(v)}) #{i}" if v.parents else f"leaf #{i}"
+    if not v.parents:
+        return f"leaf{i}" if v.requires_grad else f"const{i}"
+    ins = [names[p] for p in v.parents]
+    ins = [f"({n})" if any(o in n for o in "+- ") and v.op in ("*", "/", "**", "@", "r/") else n for n in ins]
+    if "c" in v.op_args and len(ins) == 1:
+        c = op_label(v).split()[0 if v.op in ("r-", "r/") else -1]
+        text = f"{c}{v.op[1]}{ins[0]}" if v.op in ("r-", "r/") else f"{ins[0]}{v.op}{c}"
+    elif v.op in _INFIX and len(ins) == 2:
+        text = f"{ins[0]}{v.op}{ins[1]}"
+    elif len(ins) == 1:
+        text = f"{v.op}({ins[0]})"
+    else:
+        text = ""
+    return text if text and len(text) <= 24 else f"({op_label(v)}) #{i}"
 
 
 def page_data(root: Value, *, trace: autograd.BackwardTrace | None = None, max_values: int = 5000,
@@ -124,7 +166,7 @@ def page_data(root: Value, *, trace: autograd.BackwardTrace | None = None, max_v
     dot = draw_graph(root, title=title, node_ids=ids, **draw_options)
     svg = dot.pipe(format="svg").decode("utf-8")
     svg = svg[svg.index("<svg"):]
-    nodes = autograd.walk(root)
+    nodes = forward_order(root)
     notes = []
     if len(nodes) > max_values:
         notes.append(f"{len(nodes)} values exceed this page's cap of {max_values} (max_values): the step-through "
@@ -133,7 +175,7 @@ def page_data(root: Value, *, trace: autograd.BackwardTrace | None = None, max_v
     steps = _record(root) if trace is None else _last_pass(trace, root)
     index = {v: i for i, v in enumerate(nodes)}
     final: dict[int, Any] = {}
-    received: dict[int, list[list[Any]]] = {}
+    rules: dict[str, int] = {}  # each sentence once; steps name it by its number
     out_steps = []
     for step in steps:
         i = index.get(step.node)
@@ -146,21 +188,24 @@ def page_data(root: Value, *, trace: autograd.BackwardTrace | None = None, max_v
             j = index[p]
             at = next((k for k in range(at + 1, len(parents)) if parents[k] is p), at)
             rule = rule_text(step.node, at)
-            sent.append([j, _summary(contribution), _summary(total), rule])
-            received.setdefault(j, []).append([i, _summary(contribution)])
-        out_steps.append({"n": i, "g": _summary(step.grad), "recv": received.get(i, []), "sent": sent})
-    info = []
-    for i, v in enumerate(nodes):
+            sent.append([j, _summary(contribution), _summary(total), rules.setdefault(rule, len(rules))])
+        out_steps.append({"n": i, "g": _summary(step.grad), "sent": sent})
+    info: list[dict[str, Any]] = []
+    names: dict[Value, str] = {}
+    for i, v in enumerate(nodes):  # (fields at their default are left out: the page reads them as such)
         data = v.data
-        info.append({
-            "id": ids.get(v, ""), "name": _name(v, i), "label": v.label, "op": v.op, "opLabel": op_label(v),
-            "kind": _kind(v, root), "shape": list(np.shape(data)), "dtype": str(np.asarray(data).dtype),
-            "scope": "/".join(v.scope), "inputs": [index[p] for p in v.parents], "data": _summary(data, heat=True),
-            "grad": _summary(final.get(i), heat=True), "merged": ids.get(v, "").startswith("m"),
-        })
-    if any(n["merged"] for n in info):
+        names[v] = _name(v, i, names)
+        node: dict[str, Any] = {"id": ids.get(v, ""), "name": names[v], "kind": _kind(v, root),
+                                "data": _summary(data, heat=True), "grad": _summary(final.get(i), heat=True)}
+        extra = {"opLabel": op_label(v) if v.parents else "", "shape": list(np.shape(data)),
+                 "dtype": str(np.asarray(data).dtype), "scope": "/".join(v.scope),
+                 "inputs": [index[p] for p in v.parents], "merged": ids.get(v, "").startswith("m")}
+        node.update((k, x) for k, x in extra.items() if x and x != "float64")
+        info.append(node)
+    if any(n.get("merged") for n in info):
         notes.append("Grouped boxes (3-D) stand for several values each: the step-through highlights the group.")
-    return {"title": title or "", "notes": notes, "nodes": info, "steps": out_steps, "capped": False}, svg
+    return {"title": title or "", "notes": notes, "nodes": info, "steps": out_steps, "rules": list(rules),
+            "capped": False}, svg
 
 
 def _record(root: Value) -> list[autograd.TraceStep]:

@@ -6,6 +6,16 @@
   "use strict";
   var D = JSON.parse(document.getElementById("explore-data").textContent);
   var nodes = D.nodes, steps = D.steps, F = nodes.length, B = steps.length, N = F + B;
+  nodes.forEach(function (n) {  // (viz_page.py leaves out the fields at their default)
+    n.inputs = n.inputs || []; n.shape = n.shape || []; n.dtype = n.dtype || "float64"; n.opLabel = n.opLabel || "";
+  });
+  steps.forEach(function (st) {  // what each node received, from which node (a node used twice gets two parts)
+    st.sent.forEach(function (x) {
+      var to = x[0]; x[3] = D.rules[x[3]];
+      (nodes[to].recv = nodes[to].recv || []).push([st.n, x[1]]);
+    });
+  });
+  steps.forEach(function (st) { st.recv = nodes[st.n].recv || []; });
   var svg = document.querySelector("#graph svg");
   var $ = function (id) { return document.getElementById(id); };
   var pos = 0, timer = null, selected = -1, hovered = -1;
@@ -225,7 +235,7 @@
   $("slider").max = N;
   $("slider").oninput = function () { go(parseInt(this.value, 10)); };
   $("fit").onchange = function () { $("graph").classList.toggle("fit", this.checked); };
-  if (svg.width.baseVal.value > 2 * $("graph").clientWidth) {  // too wide to read when fitted: scroll instead
+  if (svg.width.baseVal.value > 3 * $("graph").clientWidth) {  // too wide to read when fitted: scroll instead
     $("fit").checked = false; $("graph").classList.remove("fit");
   }
   document.addEventListener("keydown", function (e) {
