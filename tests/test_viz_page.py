@@ -146,3 +146,9 @@ def test_forward_plays_every_node_after_its_inputs_even_one_used_at_two_depths()
     for k, node in enumerate(data["nodes"]):
         assert all(j < k for j in node.get("inputs", [])), f"node {k} is played before one of its inputs"
     assert data["nodes"][0]["name"] == "x" and len(data["nodes"]) == 7
+
+
+def test_without_graphviz_the_page_names_what_to_install(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot on the PATH
+    with pytest.raises(viz.GraphvizNotFoundError, match="apt-get install graphviz"):
+        to_html(Value(1.0) * 2)

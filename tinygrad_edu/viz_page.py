@@ -28,7 +28,7 @@ import numpy as np
 from . import autograd
 from .engine import Value, raw
 from .errors import ArgumentError
-from .viz import _kind, draw_graph, op_label
+from .viz import GraphvizNotFoundError, _kind, draw_graph, op_label
 
 __all__ = ["ExplorePage", "RULES", "forward_order", "page_data", "show", "to_html"]
 
@@ -139,6 +139,8 @@ def _name(v: Value, i: int, names: dict[Value, str]) -> str:
     if not v.parents:
         return f"leaf{i}" if v.requires_grad else f"const{i}"
     ins = [names[p] for p in v.parents]
+    if any(" #" in n for n in ins):  # an input without a short name: so is this one
+        return f"({op_label(v)}) #{i}"
     ins = [f"({n})" if any(o in n for o in "+- ") and v.op in ("*", "/", "**", "@", "r/") else n for n in ins]
     if "c" in v.op_args and len(ins) == 1:
         c = op_label(v).split()[0 if v.op in ("r-", "r/") else -1]
@@ -159,12 +161,20 @@ def page_data(root: Value, *, trace: autograd.BackwardTrace | None = None, max_v
     Without ``trace`` a backward pass from ``root`` is recorded that leaves ``.grad`` untouched; with one (a
     ``BackwardTrace`` from ``trace_backward()`` around ``root.backward()``), its last pass from ``root`` is used.
     """
+    import graphviz
+
     if not isinstance(root, Value):
         raise ArgumentError(f"to_html: expected a Value, got {type(root).__name__}")
     ids: dict[Value, str] = {}
     title = draw_options.pop("title", None)
     dot = draw_graph(root, title=title, node_ids=ids, **draw_options)
-    svg = dot.pipe(format="svg").decode("utf-8")
+    try:
+        svg = dot.pipe(format="svg").decode("utf-8")
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotFoundError(
+            "to_html: the page's picture needs Graphviz's 'dot' program, which is not installed. Install it with "
+            "'apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS) or 'conda install graphviz'."
+        ) from None
     svg = svg[svg.index("<svg"):]
     nodes = forward_order(root)
     notes = []
