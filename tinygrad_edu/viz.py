@@ -31,7 +31,7 @@ from .errors import ArgumentError, DataError, TinygradEduError
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["GraphvizNotFoundError", "draw_dot", "draw_graph", "render"]
+__all__ = ["GraphvizNotFoundError", "draw_dot", "draw_graph", "render", "to_html"]
 
 COLORS = {  # fill colours of the four kinds of Value, and of op nodes
     "parameter": "#c7e9c0",
@@ -188,11 +188,14 @@ def draw_graph(
     grad_colors: bool = False,
     legend: bool = True,
     title: str | None = None,
+    node_ids: dict[Value, str] | None = None,
 ) -> graphviz.Digraph:
     """Draw the graph that produced ``root`` as a ``graphviz.Digraph``.
 
     Above ``max_nodes`` nodes or ``max_clusters`` module boxes, modules are merged into one node each, then
     long runs of sibling modules (the 2,000 layers of a ``Sequential``) into one node, then repeated ops.
+    ``node_ids``, if given, is filled with each Value's node name in the drawing (``v3``; its op is ``v3op``;
+    ``m0`` for a merged group); the names are the ``<title>`` of the nodes in Graphviz's SVG.
 
     >>> from tinygrad_edu import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -233,7 +236,7 @@ def draw_graph(
 
     clusters: dict[tuple[str, ...], list[tuple[str, dict[str, str]]]] = defaultdict(list)  # scope -> nodes
     edges: Counter[tuple[str, str]] = Counter()
-    ids: dict[Value, str] = {}
+    ids: dict[Value, str] = {} if node_ids is None else node_ids
     merged: dict[Any, str] = {}  # merge key -> node id
 
     def place(scope: tuple[str, ...], node_id: str, **attrs: str) -> None:
@@ -454,8 +457,12 @@ def _legend(dot: Any, grad_colors: bool) -> None:
              shape="none", fontsize="9")
 
 
-def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR") -> graphviz.Digraph:
-    """micrograd's name: ``draw_graph`` with micrograd's arguments."""
+def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", interactive: bool = False) -> Any:
+    """micrograd's name: ``draw_graph`` with micrograd's arguments; ``interactive=True``: the step-through page."""
+    if interactive:  # (in Jupyter it displays as the page of viz_page, in an iframe)
+        from .viz_page import show
+
+        return show(root, rankdir=rankdir)
     dot = draw_graph(root, rankdir=rankdir)
     dot.format = format
     return dot
@@ -493,3 +500,10 @@ def render(dot: graphviz.Digraph, path: str | os.PathLike[str], format: str | No
     with open(path, "wb") as f:
         f.write(data)
     return path
+
+
+def to_html(root: Value, path: str | os.PathLike[str] | None = None, **options: Any) -> str:
+    """The interactive page of ``root``'s graph (forward and backward step by step): ``viz_page.to_html``."""
+    from .viz_page import to_html as page
+
+    return page(root, path, **options)

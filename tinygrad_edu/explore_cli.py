@@ -1,0 +1,56 @@
+"""``tinygrad-edu explore EXAMPLE -o page.html``: an interactive page that steps through forward and backward.
+
+Examples (those of ``tinygrad-edu graph``, and one more):
+  neuron       the lectures' neuron sigma(w1 a1 + w2 a2 + w3 a3 + b), scalar Values
+  used-twice   e = a*b + a: a feeds two ops, so its gradient is the sum of two parts (the classic trap)
+  xor          the lectures' hand-set XOR network with its squared error, tensors
+  mlp          a tensor MLP 4-8-8-2 with an MSE loss, one cluster per layer
+  scalar-mlp   micrograd's MLP(3, [4, 4, 1]) node by node
+  mnist-step   one training step of a 784-128-10 MNIST classifier
+
+The page is one HTML file with everything inline: open it in a browser, from disk, offline.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from .engine import Value
+from .graph_examples import EXAMPLES
+from .viz_page import to_html
+
+
+def used_twice() -> Value:
+    """e = a*b + a with a = 2, b = -3: a is used twice, de/da = b + 1 = -2."""
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b
+    c.label = "c"
+    e = c + a
+    e.label = "e"
+    return e
+
+
+PAGES: dict[str, Callable[[], Value]] = {**EXAMPLES, "used-twice": used_twice}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``explore`` sub-command's options."""
+    parser.description = __doc__
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("example", choices=sorted(PAGES), help="which built-in graph to explore")
+    parser.add_argument("-o", "--out", type=Path, help="output file (default explore-EXAMPLE.html)")
+    parser.add_argument("--rankdir", choices=["LR", "TB"], default="LR", help="left-right or top-bottom")
+    parser.add_argument("--collapse", action="store_true", help="one node per module")
+    parser.add_argument("--max-nodes", type=int, default=400, help="merge repeated structure above this many nodes")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the chosen example's page; prints where and how large."""
+    make = PAGES[args.example]
+    out = args.out or Path(f"explore-{args.example}.html")
+    page = to_html(make(), out, title=(make.__doc__ or args.example).splitlines()[0], rankdir=args.rankdir,
+                   collapse_modules=args.collapse, max_nodes=args.max_nodes)
+    print(f"wrote {out} ({len(page.encode()) / 1024:.0f} KB): open it in a browser")
+    return 0
