@@ -234,3 +234,18 @@ def test_detect_anomaly_names_the_op_and_the_line() -> None:
         y = x.sqrt().sum()  # sqrt'(0) = inf
         with pytest.raises(tg.AnomalyError, match=r"backward of 'sqrt' produced inf.*test_engine.py"):
             y.backward()
+
+
+def test_walk_lists_every_node_after_its_inputs_even_one_used_at_two_depths() -> None:
+    from tinygrad_edu.autograd import walk
+
+    x = Value(1.0)
+    y = x
+    for _ in range(5):
+        y = y * 1.01 + x  # x feeds every level
+    order = walk(y)
+    position = {id(v): i for i, v in enumerate(order)}
+    assert len(position) == len(order)
+    for v in order:
+        assert all(position[id(p)] < position[id(v)] for p in v.parents)
+    assert order[0] is x and order[-1] is y

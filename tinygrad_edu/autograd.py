@@ -332,20 +332,24 @@ def _reset(root: GraphNode) -> None:
 
 
 def walk(root: GraphNode) -> list[Any]:
-    """Every node reachable from ``root`` (constants included), inputs first (a topological order)."""
+    """Every node reachable from ``root`` (constants included), each after all of its inputs (a topological order).
+
+    Depth-first with an explicit stack: a node is marked seen when it is expanded, not when it is pushed,
+    so a node used at two depths is still listed after every input it has.
+    """
     order: list[Any] = []
-    seen: set[Any] = {root}
+    seen: set[int] = set()
     stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)  # its inputs were pushed after it, so they are listed already
             continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         stack.append((node, True))
-        for parent in reversed(inputs_of(node)):
-            if parent not in seen:
-                seen.add(parent)
-                stack.append((parent, False))
+        stack.extend((p, False) for p in reversed(inputs_of(node)) if id(p) not in seen)
     return order
 
 

@@ -77,26 +77,11 @@ HEAT_MAX = 256  # tensors with at most this many elements (1-D or 2-D) carry the
 def forward_order(root: Value) -> list[Value]:
     """Every node of ``root``'s graph, each after all of its inputs: the order the page's forward plays.
 
-    (``autograd.walk`` can list a node used at two depths before one of its inputs; this never does.)
-
     >>> x = Value(1.0, label="x"); y = (x * 2 + x) * 3 + x
     >>> [v.label or v.op for v in forward_order(y)]
     ['x', '*', '+', '*', '+']
     """
-    order: list[Value] = []
-    seen: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)  # (all its inputs were pushed after it, so are listed already)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        stack.extend((p, False) for p in reversed(node.parents) if p not in seen)
-    return order
+    return autograd.walk(root)
 
 
 def rule_text(v: Value, i: int) -> str:
