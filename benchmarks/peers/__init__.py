@@ -2,7 +2,8 @@
 
 Each module has the same small interface, so that a case asks every installed peer in one loop:
 
-- ``LABEL`` and ``PIP`` (what to install), ``missing()`` (why it cannot run here, or None), ``version()``;
+- ``LABEL`` and ``PIP`` (what to install), ``missing()`` (why it cannot run here, or None), ``version()``,
+  ``threads()`` (the threads it computes with);
 - ``mlp_steps(state, x, y, lr)``: ``(engine, factory, note)`` triples; ``factory()`` builds the network from
   ``state`` (PyTorch's layout) and returns ``step()``, which runs one SGD step to completion and returns
   the loss before it (a number, or an array or tensor with ``.item()``);
@@ -40,6 +41,12 @@ def versions() -> list[str]:
     for module, why in load():
         lines.append(f"{module.LABEL} {module.version()}" if why is None else f"{module.LABEL} not installed")
     return lines
+
+
+def threads() -> str:
+    """The thread counts the installed peers use, for the table's thread-settings line."""
+    parts = [f"{module.LABEL}: {module.threads()}" for module, why in load() if why is None]
+    return "peers: " + ("; ".join(parts) if parts else "none installed")
 
 
 def check_mlp(factory: Callable[[], Callable[[], object]], expected: list[float], rtol: float = 1e-4) -> str | None:
@@ -114,8 +121,10 @@ def stability(values: list[float]) -> str:
 
 
 def peer_rows(case: str, entries: Callable[[ModuleType], list[tuple]], check: Callable[[Callable], str | None],
-              ours: Callable[[], object], quick: bool, unit: str = "ms", per: int = 1) -> list[dict]:
-    """A row per installed peer engine: its time (over ``per`` ops), checked first, timed in turn with ``ours``."""
+              ours: Callable[[], object], quick: bool, unit: str = "ms", per: int = 1,
+              slow: Callable[[ModuleType], tuple] = lambda module: ()) -> list[dict]:
+    """A row per installed peer engine: its time (over ``per`` ops), checked first, timed in turn with ``ours``;
+    with ``quick``, the engines in ``slow(module)`` (seconds of compiling before the first step) are skipped."""
     from ..cases import row
 
     rows = []
@@ -125,6 +134,9 @@ def peer_rows(case: str, entries: Callable[[ModuleType], list[tuple]], check: Ca
             rows.append(row(case, module.LABEL, None, unit=unit, note=why))
             continue
         for engine, make, note in entries(module):
+            if quick and engine in slow(module):
+                rows.append(row(case, engine, None, unit=unit, note="compiles for seconds first: not run with --quick"))
+                continue
             fn = make()
             disagreement = check(make)
             if disagreement is not None:
@@ -144,7 +156,8 @@ def mlp_rows(case: str, state: dict, x: np.ndarray, y: np.ndarray, lr: float, ex
              ours: Callable[[], object], quick: bool) -> list[dict]:
     """Rows of every peer's SGD step on the network in ``state``; ``expected``: the first two steps' losses."""
     return peer_rows(case, lambda m: [(e, f, n) for e, f, n in m.mlp_steps(state, x, y, lr)],
-                     lambda factory: check_mlp(factory, expected), lambda: ours(), quick)
+                     lambda factory: check_mlp(factory, expected), lambda: ours(), quick,
+                     slow=lambda module: getattr(module, "SLOW_MLP", ()))
 
 
 def per_op_rows(case: str, a: np.ndarray, b: np.ndarray, value: float, grad: np.ndarray,
@@ -165,6 +178,8 @@ def busy_rows(case: str, state: dict, x: np.ndarray, y: np.ndarray, lr: float, o
     from ..numpy_mlp import NumpyMLP
     from . import torch_peer
 
+    if quick:  # each peer would compile its step again for this network: cases 2 and 3 check them quickly
+        return [row(case, "the peers, neighbour busy", None, note="not run with --quick")]
     reference = NumpyMLP(state["0.weight"], state["0.bias"], state["2.weight"], state["2.bias"], len(y))
     expected = [reference.step(x, y, lr) for _ in range(2)]
     rows, steps = [], {}

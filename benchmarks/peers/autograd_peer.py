@@ -15,6 +15,10 @@ def missing() -> str | None:
     return None
 
 
+def threads() -> str:
+    return "NumPy's BLAS, as tinygrad_edu"
+
+
 def version() -> str:
     from importlib.metadata import version
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 LABEL, PIP = "JAX", "pip install jax==0.10.2 jaxlib==0.10.2"
+SLOW_MLP = ("JAX op by op",)  # seconds compiling each primitive for the MLP's shapes: not in --quick
+
 
 
 def missing() -> str | None:
@@ -13,6 +15,13 @@ def missing() -> str | None:
     except ImportError:
         return f"not installed ({PIP})"
     return None
+
+
+def threads() -> str:
+    import os
+
+    flags = os.environ.get("XLA_FLAGS")
+    return f"XLA's own pool, one thread per core{f' (XLA_FLAGS={flags})' if flags else ''}"
 
 
 def version() -> str:

@@ -15,6 +15,8 @@ import numpy as np
 
 LABEL, PIP = "tinygrad", "pip install tinygrad==0.14.0"
 VERSION = "0.14.0"
+SLOW_MLP = ("tinygrad TinyJit", "tinygrad eager")  # seconds scheduling the first step: not in --quick
+
 
 
 def missing() -> str | None:
@@ -27,6 +29,12 @@ def missing() -> str | None:
     if version() != VERSION:
         return f"version {version()} installed; these cases are written for {VERSION} ({PIP})"
     return None
+
+
+def threads() -> str:
+    from tinygrad.helpers import NUM_CPU_THREADS
+
+    return f"NUM_CPU_THREADS={NUM_CPU_THREADS.value}"
 
 
 def version() -> str:
