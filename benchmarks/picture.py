@@ -51,7 +51,13 @@ def write(table: list[str], path: Path = PICTURE) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    groups = relative(table)
+    with plt.rc_context({"svg.fonttype": "none"}):  # text stays text in the SVG: smaller, searchable
+        _draw(relative(table), path, plt, matplotlib)
+    return path
+
+
+def _draw(groups: list, path: Path, plt, matplotlib) -> None:
+
     labels, ratios, colours, heads = [], [], [], []
     for case, engines in groups:
         heads.append((len(labels), case))
@@ -76,11 +82,10 @@ def write(table: list[str], path: Path = PICTURE) -> Path:
         ax.text(ax.get_xlim()[0], at - 0.75, " " + case, fontsize=7.5, fontweight="bold", va="bottom")
     for y, r in zip(ys, ratios):
         if r == r:
-            ax.text(r, y, f" {r:.2g}x", va="center", fontsize=6.5)
+            ax.text(r, y, f" {r:.2f}x" if r < 10 else f" {r:.0f}x", va="center", fontsize=6.5)
     ax.set_xlabel("time / tinygrad_edu's time in the same case (log scale; < 1: faster than tinygrad_edu)")
     ax.set_title("benchmarks/README.md's table: each engine against tinygrad_edu (= 1)", fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, metadata={"Date": None} if path.suffix == ".svg" else None)
     plt.close(fig)
-    return path
