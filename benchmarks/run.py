@@ -77,7 +77,7 @@ def table(rows: list[dict]) -> list[str]:
     for r in rows:
         mine = ours.get(r["case"])
         ratio = "" if r["engine"].startswith("tinygrad_edu") or mine is None or not r["value"] \
-            else f"**{mine / r['value']:.2f}x**"
+            else f"**{peers.ratio(mine / r['value'])}x**"
         iqr = f"{r['iqr']:.2g}" if r["iqr"] else ""
         lines.append(f"| {r['case']} | {r['engine']} | {_fmt(r['value'], r['unit'])} | {iqr} | {ratio} | {r['note']} |")
     return lines

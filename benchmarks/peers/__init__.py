@@ -112,6 +112,11 @@ def in_turn(ours: Callable[[], object], theirs: Callable[[], object], rounds: in
     return times, ratios
 
 
+def ratio(value: float) -> str:
+    """Two decimals, or two significant digits below 0.1 (so that 0.002x does not read 0.00x)."""
+    return f"{value:.2f}" if value >= 0.1 else f"{value:.2g}"
+
+
 def stability(values: list[float]) -> str:
     """``""``, or a warning when the values spread by more than ``UNSTABLE`` of their median."""
     median, iqr = spread(values)
@@ -144,10 +149,10 @@ def peer_rows(case: str, entries: Callable[[ModuleType], list[tuple]], check: Ca
                 continue
             times, ratios = in_turn(ours, fn, rounds, target, warmup)
             median, iqr = spread(times)
-            ratio, ratio_iqr = spread(ratios)
+            middle, ratio_iqr = spread(ratios)
             text = f"{note}; " if note else ""
             rows.append(row(case, engine, median / per, iqr / per, unit=unit,
-                            note=f"{text}tinygrad_edu / it {ratio:.2f}x (IQR {ratio_iqr:.2f}) per round"
+                            note=f"{text}tinygrad_edu / it {ratio(middle)}x (IQR {ratio(ratio_iqr)}) per round"
                                  f"{stability(times)}"))
     return rows
 
@@ -208,7 +213,7 @@ def busy_rows(case: str, state: dict, x: np.ndarray, y: np.ndarray, lr: float, o
 
     def per_round(a: list[float], b: list[float]) -> str:
         median, iqr = spread([ta / tb for ta, tb in zip(a, b)])
-        return f"{median:.2f}x (IQR {iqr:.2f}) per round"
+        return f"{ratio(median)}x (IQR {ratio(iqr)}) per round"
 
     for engine, (_, note) in steps.items():
         busy, quiet = times[(engine, True)], times[(engine, False)]
