@@ -25,6 +25,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import Value, nn, threads
 from tinygrad_edu.nn import functional as F
 
+from . import peers
 from .numpy_mlp import NumpyMLP, plain_numpy_step
 
 Row = dict
@@ -198,7 +199,9 @@ def tensor_mlp(quick: bool) -> list[Row]:
     else:
         rows.append(row(case, "PyTorch CPU", *measure(torch_step, repeat, warmup=20),
                         note=f"{torch.get_num_threads()} threads"))
-    return rows
+    fresh = NumpyMLP(state["0.weight"], state["0.bias"], state["2.weight"], state["2.bias"], len(y))
+    expected = [fresh.step(x, y, 0.01) for _ in range(2)]  # the losses every peer must reproduce
+    return rows + peers.mlp_rows(case, state, x, y, 0.01, expected, steps[0], quick)
 
 
 # ---- 3. per-op overhead on tiny tensors --------------------------------------------------------------
@@ -218,6 +221,10 @@ def per_op(quick: bool) -> list[Row]:
         return t / 10 / ops, q / 10 / ops
 
     rows = [row(case, "tinygrad_edu", *per_call(ours), unit="us", note="add, mul, exp, tanh, sum")]
+    fa, fb = Value(a.data), Value(b.data)  # fresh leaves: ours() accumulates into a.grad
+    out = ((fa * fb + fa).exp().tanh()).sum()
+    out.backward()
+    rows += peers.per_op_rows(case, a.data, b.data, out.item(), fa.grad, ours, ops, quick)
     torch = _import("torch")
     if torch is None:
         return rows + [row(case, "PyTorch CPU", None, unit="us", note="not installed")]
@@ -422,6 +429,9 @@ def busy_neighbour(quick: bool) -> list[Row]:
                 if cpu is not None:
                     all_cores, own = (b - a for a, b in zip(cpu, threads._cpu_seconds()))
                     others[busy].append((all_cores - own) / (time.perf_counter() - start))
+        threads.set_num_threads(default)
+        first_case = f"7. MLP step 784-256-10, batch 128, one core busy; BLAS threads: {next(iter(settings))}"
+        peer_rows = peers.busy_rows(first_case, state, x, y, 0.01, engines[ours], spinner.pid, rounds, quick)
     finally:
         threads.set_num_threads(default)
         spinner.kill()
@@ -447,6 +457,8 @@ def busy_neighbour(quick: bool) -> list[Row]:
             row(case, f"{numpy_}, neighbour busy", *_spread(times[busy_numpy]), note=per_round(busy_ours, busy_numpy)),
             row(case, f"reference: {ours}, quiet", *_spread(times[quiet_ours]), note=quiet_note),
         ]
+        if setting == first:
+            rows += peer_rows
     return rows
 
 

@@ -1,7 +1,8 @@
 """Run the benchmarks and print the table of times and ratios; only --write also updates benchmarks/README.md.
 
     python -m benchmarks            # full run, prints the table (writes no file)
-    python -m benchmarks --write    # full run, prints the table and writes it into benchmarks/README.md
+    python -m benchmarks --write    # full run, prints the table, writes it into benchmarks/README.md and
+                                    # draws it in docs/images/benchmarks.svg
     python -m benchmarks --quick    # tiny sizes, one repeat: checks that every case still runs
     python -m benchmarks --only busy_neighbour --write   # one case; its rows replace only its own in the table
 
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import peers, picture
 from .cases import CASES
 
 README = Path(__file__).resolve().parent / "README.md"
@@ -45,6 +47,7 @@ def machine() -> list[str]:
             versions.append(f"{name} {getattr(module, '__version__', 'installed')}")
         except ImportError:
             versions.append(f"{name} not installed")
+    versions += peers.versions()
     blas = "unknown BLAS"
     try:
         config = np.show_config(mode="dicts")
@@ -56,7 +59,7 @@ def machine() -> list[str]:
     return [
         f"- machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}",
         f"- software: {', '.join(versions)}; BLAS: {blas}",
-        f"- thread settings: {threads or 'none set (BLAS and PyTorch use every core)'}",
+        f"- thread settings: {threads or 'none set (BLAS and PyTorch use every core)'}; {peers.threads()}",
         f"- date: {datetime.date.today().isoformat()}",
     ]
 
@@ -74,7 +77,7 @@ def table(rows: list[dict]) -> list[str]:
     for r in rows:
         mine = ours.get(r["case"])
         ratio = "" if r["engine"].startswith("tinygrad_edu") or mine is None or not r["value"] \
-            else f"**{mine / r['value']:.2f}x**"
+            else f"**{peers.ratio(mine / r['value'])}x**"
         iqr = f"{r['iqr']:.2g}" if r["iqr"] else ""
         lines.append(f"| {r['case']} | {r['engine']} | {_fmt(r['value'], r['unit'])} | {iqr} | {ratio} | {r['note']} |")
     return lines
@@ -143,4 +146,6 @@ def main(argv: list[str] | None = None) -> list[dict]:
             merge_readme(rows, command)
         else:
             write_readme(lines, command)
+        block = README.read_text(encoding="utf-8").split(BEGIN)[1].split(END)[0]
+        print(f"wrote {README} and {picture.write(block.splitlines())}", file=sys.stderr)
     return rows

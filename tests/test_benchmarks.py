@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
-from benchmarks import cases, quiet_threads, run
+from benchmarks import cases, peers, picture, quiet_threads, run
 from benchmarks.numpy_mlp import NumpyMLP
 from tinygrad_edu.nn import functional as F
 
@@ -37,6 +40,10 @@ def test_quick_mode_produces_a_number_for_every_case(capsys) -> None:
     assert ours and all(r["value"] is not None and r["value"] > 0 for r in ours if "MNIST" not in r["case"]
                         or "not found" not in r["note"])
     assert "| case | engine |" in capsys.readouterr().out
+    assert not [r for r in rows if "disagree" in r["note"]], "a peer computed something else"
+    for module, why in peers.load():  # every installed peer has a time in case 3 (per op)
+        timed = [r for r in rows if r["case"].startswith("3.") and r["engine"].startswith(module.LABEL)]
+        assert timed and (why is not None or all(r["value"] for r in timed)), (module.LABEL, why, timed)
 
 
 def test_help_says_the_table_is_written_only_with_write(capsys, monkeypatch) -> None:
@@ -73,3 +80,87 @@ def test_the_quiet_threads_script_compares_the_three_settings(capsys) -> None:
     quiet_threads.main(rounds=1, steps=1, settle=0.15)
     out = capsys.readouterr().out
     assert out.count("use_free_cores chose: [") == 2 and out.count("1 / ") == 2
+
+
+def test_without_the_peers_installed_quick_mode_runs_and_says_so(monkeypatch) -> None:
+    for name in ("jax", "jaxlib", "autograd", "tinygrad"):
+        monkeypatch.setitem(sys.modules, name, None)  # `import name` now raises ImportError
+    rows = run.main(["--quick", "--only", "per_op"])
+    notes = {r["engine"]: r["note"] for r in rows}
+    for label in ("JAX", "HIPS autograd", "tinygrad"):
+        assert notes[label].startswith("not installed (pip install "), notes
+    assert [r for r in rows if r["engine"] == "tinygrad_edu" and r["value"]]
+    assert "JAX not installed" in run.machine()[1] and "peers: none installed" in run.machine()[2]
+
+
+def test_tinygrad_without_clang_is_skipped_with_a_note(monkeypatch) -> None:
+    from benchmarks.peers import tinygrad_peer
+
+    monkeypatch.setattr(tinygrad_peer.shutil, "which", lambda name: None)
+    why = tinygrad_peer.missing()
+    assert why is not None and ("needs clang" in why or why.startswith("not installed"))
+
+
+class _WrongPeer:
+    """A peer whose step computes something else: twice the true loss."""
+
+    LABEL = "wrong"
+
+    @staticmethod
+    def mlp_steps(state, x, y, lr):
+        def factory():
+            ref = NumpyMLP(state["0.weight"], state["0.bias"], state["2.weight"], state["2.bias"], len(y))
+            return lambda: 2 * ref.step(x, y, lr)
+        return [("wrong engine", factory, "")]
+
+
+def test_a_peer_whose_losses_disagree_gets_no_time(monkeypatch) -> None:
+    monkeypatch.setattr(peers, "load", lambda: [(_WrongPeer, None)])
+    x, y, net = cases._mlp_data(16)
+    state = net.state_dict()
+    ref = NumpyMLP(state["0.weight"], state["0.bias"], state["2.weight"], state["2.bias"], len(y))
+    expected = [ref.step(x, y, 0.01) for _ in range(2)]
+    [r] = peers.mlp_rows("2. step", state, x, y, 0.01, expected, lambda: None, quick=True)
+    assert r["value"] is None and "disagree with" in r["note"] and "not timed" in r["note"]
+    def same_losses():
+        it = iter(expected)
+        return lambda: next(it)
+
+    assert peers.check_mlp(same_losses, expected) is None
+
+
+def test_the_busy_core_rows_time_each_peer_busy_and_quiet(monkeypatch) -> None:
+    class Plain(_WrongPeer):  # the right loss this time
+        LABEL = "plain"
+
+        @staticmethod
+        def mlp_steps(state, x, y, lr):
+            def factory():
+                ref = NumpyMLP(state["0.weight"], state["0.bias"], state["2.weight"], state["2.bias"], len(y))
+                return lambda: ref.step(x, y, lr)
+            return [("plain NumPy", factory, "a test peer")]
+
+    monkeypatch.setattr(peers, "load", lambda: [(Plain, None)])
+    monkeypatch.setattr(peers, "calibrate", lambda fn, target, warmup=1: 1)
+    x, y, net = cases._mlp_data(16)
+    spinner = subprocess.Popen([sys.executable, "-c", cases.SPINNER])
+    try:
+        rows = peers.busy_rows("7. busy", net.state_dict(), x, y, 0.01, lambda: None, spinner.pid, 2, quick=False)
+    finally:
+        spinner.kill()
+        spinner.wait()
+    mine = [r for r in rows if r["engine"] == "plain NumPy, neighbour busy"]
+    assert mine and mine[0]["value"] > 0 and "busy / quiet: " in mine[0]["note"]
+    assert {r["engine"] for r in rows} >= {"PyTorch CPU, neighbour busy"}
+
+
+def test_the_picture_draws_each_engine_over_tinygrad_edu(tmp_path) -> None:
+    table = ["| case | engine | median | IQR | tinygrad_edu / this | note |", "|---|---|---|---|---|---|",
+             "| 2. step | tinygrad_edu | 1 ms |  |  |  |", "| 2. step | JAX jit | 2 ms |  | **0.50x** |  |",
+             "| 2. step | reference: x | 9 ms |  |  |  |", "| 2. step | tinygrad eager | — |  |  | failed |",
+             "| 3. op | tinygrad_edu | 4 us |  |  |  |", "| 3. op | HIPS autograd | 1e+03 us |  |  |  |",
+             "| 5. alone | tinygrad_edu | 1 s |  |  |  |"]
+    assert picture.relative(table) == [("2. step", [("tinygrad_edu", 1.0), ("JAX jit", 2.0)]),
+                                       ("3. op", [("tinygrad_edu", 1.0), ("HIPS autograd", 250.0)])]
+    svg = picture.write(table, tmp_path / "b.svg").read_text(encoding="utf-8")
+    assert "JAX jit" in svg and "HIPS autograd" in svg and "5. alone" not in svg
