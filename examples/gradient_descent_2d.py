@@ -6,6 +6,8 @@ gradient descent would walk out of the box, so each step is projected back
 into it (clipped). The gradients come from the engine's backward().
 
 Run:  python examples/gradient_descent_2d.py --out outputs/gradient_descent_2d
+The descent lives in tinygrad_edu/train_views.py, whose page (tinygrad-edu
+explore descent) shows the path step by step.
 """
 
 from __future__ import annotations
@@ -17,26 +19,8 @@ import numpy as np
 
 from tinygrad_edu import Value
 from tinygrad_edu.plots import pyplot
-
-LOW, HIGH = np.array([-2.0, -2.0]), np.array([3.0, 2.0])  # the box
-
-
-def f(x: Value) -> Value:
-    # f(x1, x2) = sin(0.8 x1) sin(0.6 x2) e^(0.1 x1)
-    x1, x2 = x[0], x[1]
-    return (0.8 * x1).sin() * (0.6 * x2).sin() * (0.1 * x1).exp()
-
-
-def descend(start: np.ndarray, gamma: float, steps: int) -> np.ndarray:
-    """x_(j+1) = clip(x_j - gamma * grad f(x_j)) for ``steps`` steps; returns the path."""
-    path = [start]
-    x = Value(start.copy())
-    for _ in range(steps):
-        x.zero_grad()
-        f(x).backward()
-        x.data = np.clip(x.data - gamma * x.grad, LOW, HIGH)  # step, then project into the box
-        path.append(x.data.copy())
-    return np.array(path)
+from tinygrad_edu.train_views import HIGH, LOW, descend  # the descent, shared with its page
+from tinygrad_edu.train_views import f2d as f
 
 
 def plot(path: np.ndarray, out: Path) -> list[Path]:

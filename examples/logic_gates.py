@@ -8,6 +8,8 @@ the draw, descent finds a correct model or stalls in a poor one. The script
 searches seeds in order and shows one of each.
 
 Run:  python examples/logic_gates.py --out outputs/logic_gates
+The model and its training loop live in tinygrad_edu/train_views.py, whose page
+(tinygrad-edu explore gates) replays the same runs step by step.
 """
 
 from __future__ import annotations
@@ -17,75 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tinygrad_edu import Value, nn, optim
 from tinygrad_edu.plots import pyplot
-
-X1 = np.array([[0.0], [1.0]])
-X2 = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-GATES = {
-    "NOT": (X1, np.array([[1.0], [0.0]])),
-    "NAND": (X2, np.array([[1.0], [1.0], [1.0], [0.0]])),
-    "XOR": (X2, np.array([[0.0], [1.0], [1.0], [0.0]])),
-}
-
-
-class GateModel:
-    """sigma(x W + b), or with ``hidden`` units: sigma(sigma(x W1 + b1) W2 + b2); weights ~ U(-1, 1)."""
-
-    def __init__(self, n_in: int, hidden: int, seed: int) -> None:
-        rng = np.random.default_rng(seed)
-        sizes = [n_in] + ([hidden] if hidden else []) + [1]
-        self.layers = [
-            (Value(rng.uniform(-1, 1, (a, b))), Value(rng.uniform(-1, 1, b))) for a, b in zip(sizes, sizes[1:])
-        ]
-
-    def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for p in layer]
-
-    def logits(self, x: np.ndarray) -> Value:
-        h = x
-        for W, b in self.layers[:-1]:
-            h = (h @ W + b).sigmoid()  # hidden layer: h = sigma(x W1 + b1)
-        W, b = self.layers[-1]
-        return h @ W + b  # the output's logit; y = sigma(logit)
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return self.logits(x).sigmoid().data
-
-
-def train(gate: str, hidden: int, seed: int, epochs: int, lr: float) -> tuple[GateModel, list[float]]:
-    """Full-batch gradient descent on binary cross-entropy; returns the model and its loss curve."""
-    x, y = GATES[gate]
-    model = GateModel(x.shape[1], hidden, seed)
-    opt = optim.SGD(model.parameters(), lr=lr)
-    losses = []
-    for _ in range(epochs):
-        loss = nn.functional.binary_cross_entropy_with_logits(model.logits(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    return model, losses
-
-
-def correct(model: GateModel, gate: str) -> bool:
-    """True when every rounded output equals the truth table."""
-    x, y = GATES[gate]
-    return bool(np.all(np.round(model(x)) == y))
-
-
-def find_xor_seeds(epochs: int, lr: float, tries: int = 100) -> tuple[int, int]:
-    """The first seed whose XOR model is correct after training, and the first whose is not."""
-    good = bad = None
-    for seed in range(tries):
-        model, _ = train("XOR", 2, seed, epochs, lr)
-        if correct(model, "XOR"):
-            good = seed if good is None else good
-        else:
-            bad = seed if bad is None else bad
-        if good is not None and bad is not None:
-            return good, bad
-    raise RuntimeError(f"no pair of converging / failing XOR seeds among the first {tries}")
+from tinygrad_edu.train_views import GATES, X2, correct, find_xor_seeds, train  # the training, shared with the page
 
 
 def plot(results: dict, out: Path) -> Path:

@@ -231,7 +231,7 @@ def test_index_labels_are_escaped_once() -> None:
 
 
 def test_bad_arguments_raise_the_projects_argument_error(tmp_path) -> None:
-    with pytest.raises(ArgumentError, match="draw_graph: rankdir must be LR, TB, RL or BT, got 'XY'"):
+    with pytest.raises(ArgumentError, match="draw_graph: rankdir must be LR, TB, RL, BT or auto, got 'XY'"):
         draw_graph(Value(1.0) * 2, rankdir="XY")
     with pytest.raises(ArgumentError, match="render: unknown format 'foo'.*svg, png, pdf or dot"):
         render(draw_graph(Value(1.0) * 2), tmp_path / "sub" / "x.foo")
@@ -251,6 +251,7 @@ def test_graph_cli_writes_each_example(tmp_path, example, capsys) -> None:
     out = tmp_path / f"g.{fmt}"
     assert cli(["graph", example, "--out", str(out)]) == 0
     assert out.stat().st_size > 500 and f"wrote {out}" in capsys.readouterr().out
+    out = tmp_path / "g.dot"
     assert cli(["graph", example, "--out", str(out), "--max-clusters", "1", "--format", "dot"]) == 0
     assert out.read_text().count("subgraph cluster") <= 1
 

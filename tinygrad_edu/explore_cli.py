@@ -1,12 +1,17 @@
 """``tinygrad-edu explore EXAMPLE -o page.html``: an interactive page that steps through forward and backward.
 
-Examples (those of ``tinygrad-edu graph``, and one more):
+Graphs (those of ``tinygrad-edu graph``, and one more):
   neuron       the lectures' neuron sigma(w1 a1 + w2 a2 + w3 a3 + b), scalar Values
   used-twice   e = a*b + a: a feeds two ops, so its gradient is the sum of two parts (the classic trap)
-  xor          the lectures' hand-set XOR network with its squared error, tensors
+  xor-graph    the lectures' hand-set XOR network with its squared error, tensors (``graph xor``)
   mlp          a tensor MLP 4-8-8-2 with an MSE loss, one cluster per layer
   scalar-mlp   micrograd's MLP(3, [4, 4, 1]) node by node
   mnist-step   one training step of a 784-128-10 MNIST classifier
+
+Training runs (a slider over the steps: decision surface or descent path, loss curve, weights):
+  gates        NOT, NAND, OR, AND, and XOR from random weights (a run that converges, one that does not)
+  xor          XOR from random weights only: the converging and the stalling run
+  descent      the lecture's projected gradient descent on its contour plot
 
 The page is one HTML file with everything inline: open it in a browser, from disk, offline.
 """
@@ -19,6 +24,7 @@ from pathlib import Path
 
 from .engine import Value
 from .graph_examples import EXAMPLES
+from .train_views import descent_page, gates_page
 from .viz_page import to_html
 
 
@@ -32,14 +38,20 @@ def used_twice() -> Value:
     return e
 
 
-PAGES: dict[str, Callable[[], Value]] = {**EXAMPLES, "used-twice": used_twice}
+PAGES: dict[str, Callable[[], Value]] = {**{("xor-graph" if k == "xor" else k): v for k, v in EXAMPLES.items()},
+                                         "used-twice": used_twice}
+TRAINING: dict[str, Callable[[Path], str]] = {  # training views (train_views.py)
+    "gates": lambda out: gates_page(out),
+    "xor": lambda out: gates_page(out, gates=(), title="XOR learnt from random weights: one run converges, one not"),
+    "descent": lambda out: descent_page(out),
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``explore`` sub-command's options."""
     parser.description = __doc__
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("example", choices=sorted(PAGES), help="which built-in graph to explore")
+    parser.add_argument("example", choices=sorted([*PAGES, *TRAINING]), help="which graph or training run")
     parser.add_argument("-o", "--out", type=Path, help="output file (default explore-EXAMPLE.html)")
     parser.add_argument("--rankdir", choices=["LR", "TB"], default="LR", help="left-right or top-bottom")
     parser.add_argument("--collapse", action="store_true", help="one node per module")
@@ -48,8 +60,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the chosen example's page; prints where and how large."""
-    make = PAGES[args.example]
     out = args.out or Path(f"explore-{args.example}.html")
+    if args.example in TRAINING:
+        page = TRAINING[args.example](out)
+        print(f"wrote {out} ({len(page.encode()) / 1024:.0f} KB): open it in a browser")
+        return 0
+    make = PAGES[args.example]
     page = to_html(make(), out, title=(make.__doc__ or args.example).splitlines()[0], rankdir=args.rankdir,
                    collapse_modules=args.collapse, max_nodes=args.max_nodes)
     print(f"wrote {out} ({len(page.encode()) / 1024:.0f} KB): open it in a browser")

@@ -159,7 +159,11 @@ def _grad_color(v: Value) -> str | None:
     if v.grad is None:
         return None
     grad = np.asarray(raw(v.grad), dtype=np.float64)
-    mag = float(np.mean(np.abs(grad))) if grad.size else 0.0
+    return _scale_color(float(np.mean(np.abs(grad))) if grad.size else 0.0)
+
+
+def _scale_color(mag: float) -> str:
+    """The colour of a mean |grad| of ``mag`` on the blue-white-red scale (magenta: nan or inf)."""
     if not math.isfinite(mag):
         return "#ff00ff"  # nan or inf somewhere: magenta, off the blue-white-red scale
     t = 0.0 if mag == 0 else max(-1.0, min(1.0, math.log10(mag) / 8))
@@ -170,6 +174,14 @@ def _grad_color(v: Value) -> str | None:
     return f"#ff{gb:02x}{gb:02x}"
 
 
+def _depth(nodes: list[Value]) -> int:
+    """The number of values on the longest chain of the graph (``nodes`` in topological order)."""
+    depth: dict[Value, int] = {}
+    for v in nodes:
+        depth[v] = 1 + max((depth[p] for p in v.parents), default=0)
+    return max(depth.values(), default=0)
+
+
 def _scope_name(tag: str) -> str:
     name, _, cls = tag.rpartition(":")
     return f"{name} ({cls})" if name else cls
@@ -178,7 +190,7 @@ def _scope_name(tag: str) -> str:
 def draw_graph(
     root: Value,
     *,
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     show_data: bool = True,
     show_grad: bool = True,
     max_nodes: int = 400,
@@ -189,6 +201,7 @@ def draw_graph(
     legend: bool = True,
     title: str | None = None,
     node_ids: dict[Value, str] | None = None,
+    max_size: tuple[float, float] | None = None,
 ) -> graphviz.Digraph:
     """Draw the graph that produced ``root`` as a ``graphviz.Digraph``.
 
@@ -196,6 +209,8 @@ def draw_graph(
     long runs of sibling modules (the 2,000 layers of a ``Sequential``) into one node, then repeated ops.
     ``node_ids``, if given, is filled with each Value's node name in the drawing (``v3``; its op is ``v3op``;
     ``m0`` for a merged group); the names are the ``<title>`` of the nodes in Graphviz's SVG.
+    ``rankdir="auto"`` draws chains deeper than 3 values top to bottom (they read on a screen by scrolling down),
+    small graphs left to right; ``max_size`` (width, height in inches) scales a larger drawing down to fit.
 
     >>> from tinygrad_edu import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -208,17 +223,30 @@ def draw_graph(
     if not isinstance(root, Value):
         raise DataError(f"draw_graph: expected the Value whose graph to draw (the output of some ops), got "
                         f"{type(root).__name__} {clip(repr(root), 40)}; wrap data in Value(...) first")
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ArgumentError(f"draw_graph: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
+    if rankdir not in ("LR", "TB", "RL", "BT", "auto"):
+        raise ArgumentError(f"draw_graph: rankdir must be LR, TB, RL, BT or auto, got {rankdir!r}")
+    if max_size is not None and (len(max_size) != 2 or not all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) and x > 0 for x in max_size)):
+        raise ArgumentError(f"draw_graph: max_size must be (width, height) in inches, both positive, got {max_size!r}")
     for name, cap in (("max_nodes", max_nodes), ("max_clusters", max_clusters)):
         if isinstance(cap, bool) or not isinstance(cap, (int, np.integer)) or cap <= 0:
             raise ArgumentError(f"draw_graph: {name} must be a positive whole number, got {cap!r}")
     nodes = walk(root)
-    home: dict[Value, tuple[str, ...]] = {}  # leaves made outside any forward (parameters) go to their first user
+    if rankdir == "auto":
+        rankdir = "TB" if _depth(nodes) > 3 else "LR"
+    # where leaves are drawn: data (no gradient) and leaves used by several modules (inputs) outside every module;
+    # a leaf made outside any forward and used in one module only (a parameter) inside that module
+    users: dict[Value, set[tuple[str, ...]]] = defaultdict(set)
     for v in nodes:
         for p in v.parents:
-            if not p.parents and not p.scope and p not in home:
-                home[p] = v.scope
+            if not p.parents:
+                users[p].add(v.scope)
+    home: dict[Value, tuple[str, ...]] = {}
+    for p, where in users.items():
+        if not p.requires_grad:
+            home[p] = ()
+        elif not p.scope:
+            home[p] = next(iter(where)) if len(where) == 1 else ()
     plan = _plan(nodes, root, {v: home.get(v, v.scope) for v in nodes}, max_nodes, max_clusters if group else None,
                  collapse_modules)
 
@@ -226,7 +254,8 @@ def draw_graph(
                                        # bound dot's network simplex (ranking, then x positions): without a limit a
                                        # value used by every step of a 100-step loop takes dot minutes; small
                                        # drawings come out the same
-                                       "nslimit": "2", "nslimit1": "2"},
+                                       "nslimit": "2", "nslimit1": "2",
+                                       **({"size": f"{max_size[0]:g},{max_size[1]:g}"} if max_size else {})},
                            node_attr={"fontname": "Helvetica", "fontsize": "10"},
                            edge_attr={"arrowsize": "0.6"})
     label_lines = [esc(title, 120)] if title else []
@@ -279,11 +308,17 @@ def draw_graph(
             if source != target:
                 edges[(source, target)] += 1
 
-    _emit_clusters(dot, clusters)
+    computed: dict[tuple[str, ...], int] = {}  # module order: when each module's first op was computed
+    for i, v in enumerate(nodes):
+        if v.parents:
+            scope = plan.scopes[v]
+            for j in range(1, len(scope) + 1):
+                computed.setdefault(scope[:j], i)
+    _emit_clusters(dot, clusters, computed)
     for (a, b), n in edges.items():
         dot.edge(a, b, label=f"×{n}" if n > 1 and (a.startswith("m") or b.startswith("m")) else "")
     if legend:
-        _legend(dot, grad_colors)
+        _legend(dot, grad_colors, any(np.size(v.data) > 1 for v in nodes if plan.keys[v] is None))
     return dot
 
 
@@ -415,14 +450,14 @@ def _merge_runs(nodes: list[Value], scopes: dict[Value, tuple[str, ...]]
     return out, runs, notes
 
 
-def _emit_clusters(dot: Any, clusters: dict[tuple[str, ...], list]) -> None:
-    """Nested subgraphs, one per module scope, built without recursion."""
-    all_scopes = set()
+def _emit_clusters(dot: Any, clusters: dict[tuple[str, ...], list], computed: dict[tuple[str, ...], int]) -> None:
+    """Nested subgraphs, one per module scope, siblings in the order they were computed, built without recursion."""
+    all_scopes: dict[tuple[str, ...], None] = {}
     for scope in clusters:
         for i in range(1, len(scope) + 1):
-            all_scopes.add(scope[:i])
+            all_scopes.setdefault(scope[:i])
     children: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
-    for scope in sorted(all_scopes, key=lambda s: (len(s), s)):
+    for scope in sorted(all_scopes, key=lambda s: computed.get(s, len(computed) + 1)):
         children[scope[:-1]].append(scope)
     graphs: dict[tuple[str, ...], Any] = {(): dot}
     order: list[tuple[str, ...]] = []  # scopes, parents before children
@@ -440,24 +475,34 @@ def _emit_clusters(dot: Any, clusters: dict[tuple[str, ...], list]) -> None:
     for scope in order:
         for node_id, attrs in clusters.get(scope, []):
             graphs[scope].node(node_id, **attrs)
-    for scope in reversed(order[1:]):  # attach children to parents, deepest first
-        graphs[scope[:-1]].subgraph(graphs[scope])
+    for scope in reversed(order):  # attach children to parents, in module order, each child complete first
+        for child in children.get(scope, []):
+            graphs[scope].subgraph(graphs[child])
 
 
-def _legend(dot: Any, grad_colors: bool) -> None:
-    rows = "".join(
-        f'<TR><TD BGCOLOR="{COLORS[k]}">&#160;&#160;&#160;</TD><TD ALIGN="LEFT">{esc(name)}</TD></TR>'
-        for k, name in KIND_NAMES.items()
-    )
+GRAD_SCALE = (1e-8, 1e-4, 1.0, 1e4, 1e8)  # the |grad| magnitudes the legend shows with --grad-colors
+
+
+def _legend(dot: Any, grad_colors: bool, tensors: bool = False) -> None:
+    """The legend: what the colours mean (kinds of value, or the |grad| scale) and how tensor nodes read."""
+    swatch = '<TR><TD BGCOLOR="{}">&#160;&#160;&#160;</TD><TD ALIGN="LEFT">{}</TD></TR>'
+    if grad_colors:  # the fill is the |grad| scale; only values without a gradient keep their kind's colour
+        rows = "".join(swatch.format(_scale_color(m), f"mean |grad| {fmt(m)}"
+                                     + {1e-8: " or less (vanishing)", 1e8: " or more (exploding)"}.get(m, ""))
+                       for m in GRAD_SCALE)
+        rows += swatch.format("#ff00ff", "nan or inf in the gradient")
+        rows += swatch.format(COLORS["constant"], "no gradient: colour of its kind (grey: constant / data)")
+    else:
+        rows = "".join(swatch.format(COLORS[k], esc(name)) for k, name in KIND_NAMES.items())
     rows += '<TR><TD>( op )</TD><TD ALIGN="LEFT">operation; edges run from inputs to outputs</TD></TR>'
-    if grad_colors:
-        rows += ('<TR><TD BGCOLOR="#8080ff">&#160;</TD><TD ALIGN="LEFT">|grad| small (blue, 1e-8) ... '
-                 'large (red, 1e8)</TD></TR>')
+    if tensors:
+        rows += ('<TR><TD>a / b / c</TD><TD ALIGN="LEFT">tensor data and grad: min / mean / max of its entries'
+                 '</TD></TR>')
     dot.node("legend", label=f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">{rows}</TABLE>>',
              shape="none", fontsize="9")
 
 
-def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", interactive: bool = False) -> Any:
+def draw_dot(root: Value, format: str = "svg", rankdir: str = "auto", interactive: bool = False) -> Any:
     """micrograd's name: ``draw_graph`` with micrograd's arguments; ``interactive=True``: the step-through page."""
     if interactive:  # (in Jupyter it displays as the page of viz_page, in an iframe)
         from .viz_page import show

@@ -16,6 +16,8 @@ from pathlib import Path
 from .graph_examples import EXAMPLES
 from .viz import draw_graph, render
 
+MAX_SIZE = (15.0, 40.0)  # inches (1080 x 2880 pt): the width of a laptop screen; longer pictures scroll down
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``graph`` sub-command's options."""
@@ -23,8 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("example", choices=sorted(EXAMPLES), help="which built-in graph to draw")
     parser.add_argument("--out", type=Path, help="output file (default graph-EXAMPLE.FORMAT)")
-    parser.add_argument("--format", choices=["svg", "png", "pdf", "dot"], help="default: the --out extension, or svg")
-    parser.add_argument("--rankdir", choices=["LR", "TB"], default="LR", help="left-right or top-bottom")
+    parser.add_argument("--format", choices=["svg", "png", "pdf", "dot"],
+                        help="default: the --out extension, or svg; must agree with the --out extension")
+    parser.add_argument("--rankdir", choices=["auto", "LR", "TB"], default="auto",
+                        help="left-right, top-bottom, or auto (top-bottom for deep graphs)")
+    parser.add_argument("--full-size", action="store_true",
+                        help=f"do not scale the picture down to {MAX_SIZE[0]:g} x {MAX_SIZE[1]:g} inches")
     parser.add_argument("--no-data", action="store_true", help="hide the data")
     parser.add_argument("--no-grad", action="store_true", help="hide the gradients")
     parser.add_argument("--no-group", action="store_true", help="no clusters per module")
@@ -36,6 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Draw the chosen example and write it; prints where."""
+    suffix = args.out.suffix.lstrip(".").lower() if args.out else ""
+    if args.format and suffix and suffix != args.format:  # n.svg holding PNG bytes would be a broken file
+        raise SystemExit(f"tinygrad-edu graph: --format {args.format} disagrees with --out {args.out} "
+                         f"(a .{suffix} file); drop one of them or make them agree, e.g. --out "
+                         f"{args.out.with_suffix('.' + args.format)}")
     root = EXAMPLES[args.example]()
     dot = draw_graph(
         root,
@@ -48,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         max_nodes=args.max_nodes,
         max_clusters=args.max_clusters,
         title=(EXAMPLES[args.example].__doc__ or args.example).splitlines()[0],
+        max_size=None if args.full_size else MAX_SIZE,
     )
     fmt = args.format or (args.out.suffix.lstrip(".") if args.out and args.out.suffix else "svg")
     out = args.out or Path(f"graph-{args.example}.{fmt}")

@@ -1,4 +1,4 @@
-"""Make docs/images/explore.png: the neuron's explore page in headless Chromium, mid-way through backward.
+"""Make docs/images/explore.png (the neuron's explore page mid-way through backward) and train_xor.png.
 
 Run from the repository root: ``python docs/images/explore_png.py`` (needs playwright and Debian's chromium).
 """
@@ -29,3 +29,18 @@ with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
     page.screenshot(path="docs/images/explore.png")
     browser.close()
 print("wrote docs/images/explore.png")
+
+# docs/images/train_xor.png: the XOR training page, part-way through the converging run
+from tinygrad_edu.train_views import gates_page  # noqa: E402
+
+with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
+    page_file = Path(folder) / "xor.html"
+    gates_page(page_file, gates=(), title="XOR learnt from random weights: one run converges, one not")
+    browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+    page = browser.new_page(viewport={"width": 1140, "height": 470})
+    page.goto(page_file.as_uri())
+    page.evaluate("() => { const s = document.getElementById('slider'); s.value = 30; "
+                  "s.dispatchEvent(new Event('input')); }")
+    page.screenshot(path="docs/images/train_xor.png")
+    browser.close()
+print("wrote docs/images/train_xor.png")
