@@ -1,4 +1,5 @@
-"""micrograd's moons demo, unchanged but for its imports, on tinygrad_edu's scalar layers.
+"""micrograd's moons demo on tinygrad_edu's scalar layers (its loss and loop, written as micrograd's demo, are in
+tinygrad_edu/train_views.py, so that `tinygrad-edu explore moons` replays the same run).
 
 A 2-16-16-1 network of scalar Values (every weight its own node, as in the
 lectures' pictures) learns to separate two interleaving half-moons with a
@@ -18,44 +19,17 @@ import numpy as np
 from tinygrad_edu import Value, no_grad
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.plots import pyplot
-
-
-def make_moons(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Two half circles: the upper centred at (0, 0), the lower at (1, 0.5); labels -1 and +1."""
-    t = np.linspace(0, np.pi, n // 2)
-    upper = np.column_stack([np.cos(t), np.sin(t)])
-    lower = np.column_stack([1 - np.cos(t), 0.5 - np.sin(t)])
-    X = np.vstack([upper, lower]) + rng.normal(0, noise, size=(2 * (n // 2), 2))
-    y = np.hstack([-np.ones(n // 2), np.ones(n // 2)])
-    return X, y
-
-
-def loss_and_accuracy(model: MLP, X: np.ndarray, y: np.ndarray) -> tuple[Value, float]:
-    # --- micrograd's demo code from here on, as written for micrograd ---
-    inputs = [list(map(Value, xrow)) for xrow in X]
-    scores = list(map(model, inputs))
-    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]  # svm "max-margin" loss
-    data_loss = sum(losses) * (1.0 / len(losses))
-    alpha = 1e-4
-    reg_loss = alpha * sum(p * p for p in model.parameters())  # L2 regularization
-    total_loss = data_loss + reg_loss
-    accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores)]
-    return total_loss, sum(accuracy) / len(accuracy)
+from tinygrad_edu.train_views import make_moons, train_moons
 
 
 def train(model: MLP, X: np.ndarray, y: np.ndarray, steps: int) -> list[tuple[float, float]]:
-    history = []
-    for k in range(steps):
-        total_loss, acc = loss_and_accuracy(model, X, y)
-        model.zero_grad()
-        total_loss.backward()
-        learning_rate = 1.0 - 0.9 * k / 100
-        for p in model.parameters():
-            p.data -= learning_rate * p.grad
-        history.append((total_loss.data, acc))
+    """micrograd's training loop (train_moons, in the package: `tinygrad-edu explore moons` replays it)."""
+
+    def report(k: int, model: MLP, loss: float, acc: float) -> None:
         if k % 10 == 0 or k == steps - 1:
-            print(f"step {k} loss {total_loss.data:.4f}, accuracy {acc * 100:.0f}%")
-    return history
+            print(f"step {k} loss {loss:.4f}, accuracy {acc * 100:.0f}%")
+
+    return train_moons(model, X, y, steps, on_step=report)
 
 
 def plot(model: MLP, X: np.ndarray, y: np.ndarray, path: Path) -> None:

@@ -10,6 +10,9 @@ import numpy as np
 import pytest
 from test_explore_browser import _missing, browser, screenshot_is_not_blank  # noqa: F401 (browser: a fixture)
 
+from tinygrad_edu import Value as tg_Value
+from tinygrad_edu import nn as tg_nn
+from tinygrad_edu import no_grad as tg_no_grad
 from tinygrad_edu import train_views
 from tinygrad_edu.cli import main as cli
 
@@ -107,3 +110,32 @@ def test_the_descent_page_draws_the_path_step_by_step(open_training, tmp_path) -
     middle = state(page)
     assert middle["step"] == "50" and middle["surface"] != start["surface"] and "2.1" in middle["weights"]
     screenshot_is_not_blank(page, tmp_path / "descent.png")
+
+
+def test_the_moons_page_replays_micrograds_demo_and_learns_the_boundary() -> None:
+    import random
+
+    run = page_json(train_views.moons_page(points=40, steps=30))["runs"][0]
+    random.seed(1337)
+    X, y = train_views.make_moons(40, noise=0.1, rng=np.random.default_rng(1337))
+    model = tg_nn.MLP(2, [16, 16, 1])
+    history = train_views.train_moons(model, X, y, 30)
+    assert np.allclose(run["losses"][:-1], [loss for loss, _ in history], atol=1e-6)
+    assert run["losses"][-1] < run["losses"][0]
+    first, last = run["frames"][0], run["frames"][-1]
+    assert last["step"] == 30 and last["surface"] != first["surface"]
+    scores = train_views._mlp_scores(model, X)  # the NumPy forward of the pictures is the model's own
+    with tg_no_grad():
+        direct = np.array([model([tg_Value(a), tg_Value(b)]).data for a, b in X])
+    assert np.allclose(scores, direct)
+
+
+@needs_browser
+def test_the_moons_page_shows_the_boundary_moving(open_training, tmp_path) -> None:
+    page = open_training(train_views.moons_page(points=40, steps=30), "moons")
+    start = state(page)
+    move_slider(page, 30)
+    end = state(page)
+    assert end["step"] == "30" and end["surface"] != start["surface"] and end["loss"] != start["loss"]
+    assert float(end["caption"].split(": ")[-1]) < float(start["caption"].split(": ")[-1])
+    screenshot_is_not_blank(page, tmp_path / "moons.png")

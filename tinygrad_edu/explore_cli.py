@@ -12,6 +12,7 @@ Training runs (a slider over the steps: decision surface or descent path, loss c
   gates        NOT, NAND, OR, AND, and XOR from random weights (a run that converges, one that does not)
   xor          XOR from random weights only: the converging and the stalling run
   descent      the lecture's projected gradient descent on its contour plot
+  moons        micrograd's moons demo: the decision boundary of a 2-16-16-1 scalar MLP as it is learnt
 
 The page is one HTML file with everything inline: open it in a browser, from disk, offline.
 """
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from .engine import Value
 from .graph_examples import EXAMPLES
-from .train_views import descent_page, gates_page
+from .train_views import descent_page, gates_page, moons_page
 from .viz_page import to_html
 
 
@@ -44,6 +45,7 @@ TRAINING: dict[str, Callable[[Path], str]] = {  # training views (train_views.py
     "gates": lambda out: gates_page(out),
     "xor": lambda out: gates_page(out, gates=(), title="XOR learnt from random weights: one run converges, one not"),
     "descent": lambda out: descent_page(out),
+    "moons": lambda out: moons_page(out),
 }
 
 

@@ -28,7 +28,7 @@ from .engine import Value
 from .errors import ArgumentError
 
 __all__ = ["GATES", "GateModel", "correct", "descend", "descent_page", "f2d", "find_xor_seeds", "gates_page",
-           "train"]
+           "make_moons", "moons_loss", "moons_page", "train", "train_moons"]
 
 X1 = np.array([[0.0], [1.0]])
 X2 = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -204,6 +204,98 @@ def descent_page(path: str | os.PathLike[str] | None = None, *, gamma: float = 0
                       for i, (p, v) in enumerate(zip(trail, values))]}
     data = {"title": title or "Projected gradient descent on sin(0.8 x1) sin(0.6 x2) e^(0.1 x1)", "runs": [run],
             "lossName": "f(x)"}
+    return _page(data, path)
+
+
+# ---- micrograd's moons demo: a 2-16-16-1 MLP of scalar Values, max-margin loss ----------------------------
+def make_moons(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two half circles: the upper centred at (0, 0), the lower at (1, 0.5); labels -1 and +1."""
+    t = np.linspace(0, np.pi, n // 2)
+    upper = np.column_stack([np.cos(t), np.sin(t)])
+    lower = np.column_stack([1 - np.cos(t), 0.5 - np.sin(t)])
+    X = np.vstack([upper, lower]) + rng.normal(0, noise, size=(2 * (n // 2), 2))
+    y = np.hstack([-np.ones(n // 2), np.ones(n // 2)])
+    return X, y
+
+
+def moons_loss(model: nn.MLP, X: np.ndarray, y: np.ndarray) -> tuple[Value, float]:
+    """micrograd's demo loss: the mean hinge loss 1 - y score, plus 1e-4 times the sum of squared weights."""
+    inputs = [list(map(Value, xrow)) for xrow in X]
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]  # svm "max-margin" loss
+    data_loss = sum(losses) * (1.0 / len(losses))
+    alpha = 1e-4
+    reg_loss = alpha * sum(p * p for p in model.parameters())  # L2 regularization
+    total_loss = data_loss + reg_loss
+    accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores)]
+    return total_loss, sum(accuracy) / len(accuracy)
+
+
+def train_moons(model: nn.MLP, X: np.ndarray, y: np.ndarray, steps: int,
+                on_step: Callable[[int, nn.MLP, float, float], None] | None = None) -> list[tuple[float, float]]:
+    """micrograd's demo training: ``steps`` of gradient descent with the learning rate 1 - 0.9 k / 100.
+
+    ``on_step(k, model, loss, accuracy)`` is called before step k's update (and once after the last).
+    """
+    history = []
+    for k in range(steps):
+        total_loss, acc = moons_loss(model, X, y)
+        if on_step is not None:
+            on_step(k, model, total_loss.data, acc)
+        model.zero_grad()
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        history.append((total_loss.data, acc))
+    if on_step is not None:
+        with no_grad():
+            total_loss, acc = moons_loss(model, X, y)
+        on_step(steps, model, total_loss.data, acc)
+    return history
+
+
+def _mlp_scores(model: nn.MLP, points: np.ndarray) -> np.ndarray:
+    """The scalar MLP's scores on many points at once, from its weights (a NumPy forward, for the pictures)."""
+    h = points
+    for i, layer in enumerate(model.layers):
+        W = np.array([[w.data for w in n.w] for n in layer.neurons])
+        b = np.array([n.b.data for n in layer.neurons])
+        h = h @ W.T + b
+        if i < len(model.layers) - 1:
+            h = np.maximum(h, 0)
+    return h[:, 0]
+
+
+def moons_page(path: str | os.PathLike[str] | None = None, *, points: int = 60, steps: int = 60, seed: int = 1337,
+               title: str | None = None) -> str:
+    """The training page of micrograd's moons demo: the decision boundary at each recorded step."""
+    import random
+
+    random.seed(seed)  # the scalar layers draw their weights from Python's random, as micrograd's do
+    X, y = make_moons(points, noise=0.1, rng=np.random.default_rng(seed))
+    model = nn.MLP(2, [16, 16, 1])
+    low, high = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
+    g1, g2 = np.meshgrid(np.linspace(low[0], high[0], GRID), np.linspace(low[1], high[1], GRID))
+    plane = np.column_stack([g1.ravel(), g2.ravel()])
+    wanted = set(np.linspace(0, steps, min(FRAMES, steps + 1)).round().astype(int).tolist())
+    frames: list[dict[str, Any]] = []
+    losses: list[float] = []
+
+    def record(k: int, m: nn.MLP, loss: float, acc: float) -> None:
+        losses.append(loss)
+        if k in wanted:
+            scores = np.tanh(_mlp_scores(m, plane))  # in (-1, 1): blue below 0, red above
+            frames.append({"step": k, "loss": round(loss, 6), "surface": _bytes(scores, -1, 1),
+                           "weights": {"accuracy": round(acc, 4),
+                                       "output layer w": _numbers(np.array([w.data for w in m.layers[-1].neurons[0].w]))}})
+
+    train_moons(model, X, y, steps, on_step=record)
+    run = {"name": f"MLP(2, [16, 16, 1]) on {len(X)} points", "kind": "moons", "grid": GRID,
+           "low": low.tolist(), "high": high.tolist(), "inputs": _numbers(X), "targets": ((y + 1) / 2).tolist(),
+           "losses": [round(v, 6) for v in losses], "frames": frames}
+    data = {"title": title or "micrograd's moons demo: the decision boundary as it is learnt", "runs": [run],
+            "lossName": "max-margin loss"}
     return _page(data, path)
 
 

@@ -31,7 +31,7 @@
     ctx.clearRect(0, 0, W, H);
     ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, W, H);
     const sx = (u) => pad + u * (W - 2 * pad), sy = (v) => H - pad - v * (H - 2 * pad);
-    if (run.kind === "gate2d" || run.kind === "descent") {
+    if (run.kind === "gate2d" || run.kind === "descent" || run.kind === "moons") {
       const [rows, cols] = run.kind === "descent" ? run.shape : [run.grid, run.grid];
       const vals = bytes(run.kind === "descent" ? run.surface : fr.surface);
       const img = ctx.createImageData(cols, rows);
@@ -55,6 +55,14 @@
       });
       ctx.fillStyle = "#333"; ctx.fillText("x1", W / 2, H - 8); ctx.fillText("x2", 6, H / 2);
       $("surface-caption").textContent = "f(x) over the unit square (blue 0, red 1); dots: the truth table";
+    } else if (run.kind === "moons") {
+      const [l0, l1] = run.low, [h0, h1] = run.high;
+      run.inputs.forEach(([a, b], i) => {
+        ctx.beginPath(); ctx.arc(sx((a - l0) / (h0 - l0)), sy((b - l1) / (h1 - l1)), 4, 0, 2 * Math.PI);
+        const rgb = coolwarm(run.targets[i]); ctx.fillStyle = `rgb(${rgb})`; ctx.fill(); ctx.strokeStyle = "#000"; ctx.stroke();
+      });
+      ctx.fillStyle = "#333"; ctx.fillText("x1", W / 2, H - 8); ctx.fillText("x2", 6, H / 2);
+      $("surface-caption").textContent = "the score over the plane (blue: class -1, red: class +1; the boundary is where they meet); dots: the data";
     } else if (run.kind === "gate1d") {
       const vals = bytes(fr.surface);
       ctx.beginPath();
