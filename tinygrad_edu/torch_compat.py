@@ -54,9 +54,15 @@ class Generator(np.random.Generator):
 def tensor(data: Any, *, dtype: Any = None, requires_grad: bool = False) -> Value:
     """A new leaf Value from a number, a (nested) list, an array or a Value, with PyTorch's dtypes:
     bools give bool, ints int64, floats float32 (unless ``dtype`` says otherwise)."""
-    arr = np.array(raw(data.data) if isinstance(data, Node) else data)  # always a copy, as torch.tensor
-    if arr.dtype == object or arr.dtype.kind not in "biuf":
-        raise DataError(f"tensor: expected numbers or (nested, rectangular) lists of numbers, got {type(data).__name__}")
+    try:
+        arr = np.array(raw(data.data) if isinstance(data, Node) else data)  # always a copy, as torch.tensor
+    except ValueError:
+        arr = np.array(None)  # ragged lists
+    if arr.dtype.kind not in "biuf":
+        raise DataError(
+            f"tensor: expected a number or (nested, rectangular) lists of numbers, got {type(data).__name__} "
+            f"{data!r:.60}"
+        )
     target = resolve_dtype(dtype, "tensor")
     if target is None:
         target = {"b": np.dtype(np.bool_), "i": np.dtype(np.int64), "u": np.dtype(np.int64)}.get(

@@ -1,6 +1,7 @@
 """What PyTorch programs do to a tensor besides computing with it: ``v[i] = x`` and ``v[i] += x``,
-``clone``, ``retain_grad``, ``nelement``, ``item`` giving an int for integer data, the ``.values`` / ``.indices`` of a ``max(dim)``, and
-``__array__`` (so NumPy and matplotlib read a Value as its array: ``plt.imshow(v)``).
+``clone``, ``retain_grad``, ``nelement``, ``item`` giving an int for integer data, the ``.values`` and
+``.indices`` of a ``max(dim)``, and ``__array__`` (NumPy and matplotlib read a Value as its array:
+``plt.imshow(v)``).
 
 ``InplaceOps`` is a base class of ``engine.Value``. Indexed assignment writes the data only: the graph
 is not told, so no gradient flows through the written values. That is enough for counting
@@ -82,11 +83,6 @@ class InplaceOps:
             raise DataError(f"index: only integral Values can be used as an index, got {x}")
         return int(x)
 
-    def __array__(self: Value, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        """The data as a NumPy array (``np.asarray(v)``, ``plt.imshow(v)``)."""
-        out = np.asarray(self._data, dtype=dtype)
-        return out.copy() if copy else out
-
     def clone(self: Value) -> Value:
         """A copy of the data, in the graph: the gradient passes through unchanged (``torch.clone``)."""
         data = self._data
@@ -110,7 +106,8 @@ class InplaceOps:
     def indices(self: Value) -> Value:
         """Where the maxima of a ``v.max(dim)`` result sit along ``dim`` (int64, no gradient)."""
         if self.op != "max" or not self.parents:
-            raise ShapeError(f"indices: only a max(dim) result has indices; this Value comes from {self.op or 'a leaf'!r}")
+            made_by = self.op or "a leaf"
+            raise ShapeError(f"indices: only a max(dim) result has indices; this Value comes from {made_by!r}")
         (source,) = self.parents
         axis = self._ctx[0]
         if isinstance(axis, tuple) and len(axis) == 1:
@@ -124,6 +121,16 @@ class InplaceOps:
         from ..engine import Value  # (imported here: engine imports this module)
 
         return Value(idx.astype(np.int64), requires_grad=False, copy=False)
+
+
+if not TYPE_CHECKING:  # (hidden from mypy, which would otherwise type `ndarray @ Value` as an ndarray)
+
+    def _array(self: Value, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """The data as a NumPy array (``np.asarray(v)``, ``plt.imshow(v)``)."""
+        out = np.asarray(self._data, dtype=dtype)
+        return out.copy() if copy else out
+
+    InplaceOps.__array__ = _array
 
 
 def _clone_backward(g, out, ctx, a):
