@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> dict:
     output = Value(np.array([0.54, 0.24, 0.92, 0.61, 0.51, 0.14, 0.42, 0.32, 0.51, 0.87]))
     for label, expected in [(2, "2.3032"), (9, "2.4032")]:
         one_hot = nn.functional.one_hot([label], 10)[0]
-        loss = nn.functional.mse_loss(output, one_hot.astype(float), reduction="sum")
+        loss = nn.functional.mse_loss(output, one_hot.double(), reduction="sum")
         check(f"squared error, label {label}", expected, f"{loss.item():.4f}")
 
     # 3. Hand-set single neurons y = sigma(x W + b) with W = [0.4, 0.4].

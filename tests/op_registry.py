@@ -549,4 +549,24 @@ OPS += [
        lambda a: a * 0.75, covers=("float", "half")),
     Op("cast_to_data", lambda a: a * tg.full(a.shape, 2.7).long() + a * tg.full(a.shape, -1.5).int()
        + a * tg.full(a.shape, 0.3).bool(), lambda a: a * 2 - a + a, covers=("long", "int", "bool")),
+    # ---- issue 16: ops/inplace.py, what the makemore lectures do to tensors (one block) ----
+    Op("clone", lambda a: a.clone() * 2.0, lambda a: a * 2.0, scalar=True),
+    Op("max_values_indices", lambda a: a.max(1, keepdim=True).values + a.max(1).indices.reshape(-1, 1),
+       lambda a: a.max(1, keepdims=True) + a.argmax(1).reshape(-1, 1), "fixed", make_inputs=_distinct_fixed(3, 4),
+       covers=("values", "indices")),
+    Op("setitem", lambda a: _written(a), lambda a: np.where(np.arange(a.shape[-1]) == 0, 7.0, a) if a.ndim else a,
+       grad="none", second_order=False,
+       covers=("__setitem__", "__array__", "item", "__index__", "retain_grad", "nelement", "numel")),
 ]
+
+
+def _written(a: tg.Value) -> tg.Value:
+    """A copy of ``a`` (data only) with 7 written at position 0 of its last axis: ``out[..., zero] = 7``."""
+    out = tg.tensor(np.asarray(a), dtype=tg.float64)  # __array__
+    a.retain_grad()
+    if a.ndim:
+        zero = tg.tensor([a.nelement() - a.numel()])[0]  # an int Value: __index__ and item()
+        assert isinstance(zero.item(), int) and [10, 20][zero] == 10
+        out[..., zero] = 7.0
+    return out
+

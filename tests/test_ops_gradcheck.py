@@ -143,6 +143,7 @@ def _engine_ops() -> set[str]:
         elementwise,
         gather,
         index,
+        inplace,
         linalg,
         movement,
         reduce,
@@ -153,7 +154,7 @@ def _engine_ops() -> set[str]:
     names: set[str] = set()
     for family in (arithmetic.ArithmeticOps, elementwise.ElementwiseOps, reduce.ReduceOps, movement.MovementOps,
                    index.IndexOps, binary.BinaryOps, activation.ActivationOps, scan.ScanOps, shape.ShapeOps,
-                   gather.GatherOps, linalg.LinalgOps, cast.CastOps):
+                   gather.GatherOps, linalg.LinalgOps, cast.CastOps, inplace.InplaceOps):
         names |= {k for k in vars(family) if not k.startswith("_") or (k.startswith("__") and k != "__slots__"
                                                                       and k.endswith("__") and k not in
                                                                       ("__module__", "__doc__", "__qualname__"))}

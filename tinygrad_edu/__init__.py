@@ -166,6 +166,10 @@ from .ops.gather import (
     scatter_reduce,
 )
 
+# ---- issue 16: what the Zero to Hero lectures call (torch.tensor, torch.Generator, ...) (one block) ----
+# isort: split
+from .torch_compat import Generator, allclose, cat, histogram, multinomial, tensor
+
 __all__ = [
     "AnomalyError",
     "BackwardTrace",
@@ -214,6 +218,8 @@ __all__ = [
     "one_hot", "ones", "ones_like", "outer", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like",
     "scatter", "scatter_add", "scatter_reduce", "tensordot", "zeros", "zeros_like",
 ]
+# issue 16: the lectures' names (torch_compat)
+__all__ += ["Generator", "allclose", "cat", "histogram", "multinomial", "tensor"]
 # The elementwise functions. (abs, round, all, any and bool are importable but left out of __all__:
 # `from tinygrad_edu import *` must not hide Python's built-ins.)
 __all__ += [

@@ -17,7 +17,8 @@ each op beside its gradient rule:
 - ``ops/index.py``: indexing, and the functions concatenate, stack, where;
 - ``ops/gather.py``: gather, scatter, scatter_add, scatter_reduce, masked_fill, masked_select, index_select, nonzero;
 - ``ops/linalg.py``: outer (and the functions einsum, outer, tensordot);
-- ``ops/cast.py``: to, float, double, half, int, long, bool.
+- ``ops/cast.py``: to, float, double, half, int, long, bool;
+- ``ops/inplace.py``: v[i] = x, clone, retain_grad, nelement, __array__ (what PyTorch programs do to a tensor).
 
 The rules' helpers (``exp log sin cos sigmoid raw``) and ``make_op`` are
 re-exported here for ops written outside the package.
@@ -33,6 +34,7 @@ from .ops.cast import CastOps
 from .ops.elementwise import ElementwiseOps, cos, exp, log, sigmoid, sin, stable_sigmoid
 from .ops.gather import GatherOps
 from .ops.index import IndexOps, concatenate, stack, where
+from .ops.inplace import InplaceOps
 from .ops.linalg import LinalgOps, einsum, outer, tensordot
 from .ops.movement import MovementOps
 from .ops.reduce import ReduceOps
@@ -48,7 +50,7 @@ __all__ = [
 
 class Value(
     ArithmeticOps, ElementwiseOps, BinaryOps, ActivationOps, ReduceOps, ScanOps, MovementOps, ShapeOps, IndexOps,
-    GatherOps, LinalgOps, CastOps, Node,
+    GatherOps, LinalgOps, CastOps, InplaceOps, Node,
 ):
     """A number or NumPy array, with a gradient and the graph that produced it.
 

@@ -46,10 +46,10 @@ def _same_shape(op: str, input: Value, target: Any) -> None:
         )
 
 
-def one_hot(labels: Operand, num_classes: int | None = None) -> np.ndarray:
-    """Class indices (N,) -> an int64 array (N, num_classes) with a single 1 per row.
+def one_hot(labels: Operand, num_classes: int | None = None) -> Value:
+    """Class indices (N,) -> an int64 Value (N, num_classes) with a single 1 per row (as PyTorch's, a tensor).
 
-    >>> one_hot([2, 0], 3)
+    >>> one_hot([2, 0], 3).data
     array([[0, 0, 1],
            [1, 0, 0]])
     """
@@ -59,7 +59,7 @@ def one_hot(labels: Operand, num_classes: int | None = None) -> np.ndarray:
     n = int(y.max()) + 1 if num_classes is None else num_classes
     out = np.zeros(y.shape + (n,), dtype=np.int64)
     np.put_along_axis(out, y[..., None], 1, axis=-1)
-    return out
+    return Value(out, requires_grad=False, copy=False)
 
 
 def _class_indices(labels: Any, num_classes: int | None, op: str) -> np.ndarray:

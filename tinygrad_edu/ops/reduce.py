@@ -176,14 +176,17 @@ class ReduceOps:
     # ---- statistics, derived -----------------------------------------------------
     def var(
         self: Value, axis: Axis = None, *, correction: float = 1, keepdims: bool = False, dim: Axis = None,
-        keepdim: bool | None = None,
+        keepdim: bool | None = None, unbiased: bool | None = None,
     ) -> Value:
         """Variance over ``axis``: sum((x - mean)**2) / (N - correction), PyTorch's default ``correction=1``.
 
+        ``unbiased=True`` / ``False`` is PyTorch's older spelling of ``correction=1`` / ``0``.
         With N - correction <= 0 the result is inf (nan where every deviation is 0), as in PyTorch.
         >>> Value(np.array([1.0, 2.0, 3.0, 4.0])).var().item()
         1.6666666666666667
         """
+        if unbiased is not None:
+            correction = 1 if unbiased else 0
         axis, keepdims = axis_args("var", axis, keepdims, dim, keepdim)
         axis = check_axis(self.shape, axis, "var")
         count = math.prod(self.shape[i] for i in reduced_axes(self.ndim, axis))
@@ -194,9 +197,11 @@ class ReduceOps:
 
     def std(
         self: Value, axis: Axis = None, *, correction: float = 1, keepdims: bool = False, dim: Axis = None,
-        keepdim: bool | None = None,
+        keepdim: bool | None = None, unbiased: bool | None = None,
     ) -> Value:
         """Standard deviation, the square root of ``var`` (gradient 0 where it is 0, as in PyTorch)."""
+        if unbiased is not None:
+            correction = 1 if unbiased else 0
         axis, keepdims = axis_args("std", axis, keepdims, dim, keepdim)
         return root(self.var(axis, correction=correction, keepdims=keepdims), 2.0)
 
