@@ -42,6 +42,21 @@ from .modules import (
 )
 from .networks import mlp
 
+# issue 13: convolution, pooling, normalisation, dropout, embedding layers and the containers
+from .containers import ModuleDict, ModuleList
+from .layers import (
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    Conv1d,
+    Conv2d,
+    Dropout,
+    Embedding,
+    LayerNorm,
+    MaxPool2d,
+)
+
 __all__ = [
     "MLP",
     "Flatten",
@@ -80,3 +95,7 @@ __all__ += [
     "Softsign",
 ]
 
+__all__ += [
+    "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "Dropout", "Embedding",
+    "LayerNorm", "MaxPool2d", "ModuleDict", "ModuleList",
+]

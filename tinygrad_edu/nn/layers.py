@@ -1,0 +1,215 @@
+"""Convolution, pooling, normalisation, dropout and embedding layers, PyTorch's names, arguments and layouts.
+
+Each module keeps its parameters (and buffers: batch norm's running statistics, saved in ``state_dict``
+under PyTorch's names) and calls the matching function of ``nn.functional`` in ``forward``.
+``Module.train()`` / ``eval()`` switch ``training``, which dropout and batch norm read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..engine import Operand, Value
+from ..errors import ArgumentError, ShapeError, fmt_shape
+from ..ops.conv import _pair
+from . import functional as F
+from . import init
+from .modules import Module, _empty_parameter
+
+
+class _ConvNd(Module):
+    """Shared by Conv1d and Conv2d: weight (out, in/groups, *kernel) and bias initialised as PyTorch does."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel: tuple[int, ...], stride: Any, padding: Any,
+                 dilation: Any, groups: int, bias: bool, dtype: Any, generator: np.random.Generator | None) -> None:
+        if groups < 1 or in_channels % groups or out_channels % groups:
+            raise ArgumentError(f"{type(self).__name__}: groups={groups} must divide in_channels ({in_channels}) "
+                                f"and out_channels ({out_channels})")
+        self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        shape = (out_channels, in_channels // groups, *kernel)
+        # Kaiming uniform with a = sqrt(5): U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in/groups * kernel
+        self.weight = init.kaiming_uniform_(_empty_parameter(shape, dtype), a=math.sqrt(5), generator=generator)
+        fan_in = int(np.prod(shape[1:]))
+        bound = 1.0 / math.sqrt(fan_in) if fan_in else 0.0
+        self.bias = init.uniform_(_empty_parameter((out_channels,), dtype), -bound, bound, generator) if bias else None
+
+    def extra_repr(self) -> str:
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding}, dilation={self.dilation}, groups={self.groups}, bias={self.bias is not None}")
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution over (N, C, H, W), like ``torch.nn.Conv2d`` (``F.conv2d``: im2col and one product)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | Sequence[int], stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True, dtype: Any = np.float32,
+                 generator: np.random.Generator | None = None) -> None:
+        super().__init__(in_channels, out_channels, _pair(kernel_size, "kernel_size", "Conv2d"), stride, padding,
+                         dilation, groups, bias, dtype, generator)
+
+    def forward(self, x: Operand) -> Value:
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, C, L), like ``torch.nn.Conv1d``."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: Any = 1, padding: Any = 0,
+                 dilation: Any = 1, groups: int = 1, bias: bool = True, dtype: Any = np.float32,
+                 generator: np.random.Generator | None = None) -> None:
+        k = kernel_size if isinstance(kernel_size, int) else int(kernel_size[0])
+        super().__init__(in_channels, out_channels, (k,), stride, padding, dilation, groups, bias, dtype, generator)
+
+    def forward(self, x: Operand) -> Value:
+        return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class MaxPool2d(Module):
+    """The maximum of each window, like ``torch.nn.MaxPool2d`` (ties: the first maximal element gets the gradient)."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+        self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def forward(self, x: Operand) -> Any:
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                            self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(Module):
+    """The mean of each window, like ``torch.nn.AvgPool2d``."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override: int | None = None) -> None:
+        self.kernel_size, self.stride, self.padding, self.ceil_mode = kernel_size, stride, padding, ceil_mode
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+    def forward(self, x: Operand) -> Value:
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                            self.divisor_override)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Means over an ``output_size`` grid of near-equal bins, like ``torch.nn.AdaptiveAvgPool2d``."""
+
+    def __init__(self, output_size: Any) -> None:
+        self.output_size = output_size
+
+    def forward(self, x: Operand) -> Value:
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class Dropout(Module):
+    """Zeroes elements with probability ``p`` in training mode (scaling the rest by 1/(1-p)); identity in eval."""
+
+    def __init__(self, p: float = 0.5, generator: np.random.Generator | None = None) -> None:
+        if not 0.0 <= p <= 1.0:
+            raise ArgumentError(f"Dropout: p must be between 0 and 1, got {p}")
+        self.p = p
+        self._generator = generator
+
+    def forward(self, x: Operand) -> Value:
+        return F.dropout(x, self.p, self.training, generator=self._generator)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class _BatchNorm(Module):
+    """Shared by BatchNorm1d and BatchNorm2d: weight, bias, and the buffers PyTorch saves under the same names."""
+
+    _ndims: tuple[int, ...] = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, dtype: Any = np.float32) -> None:
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.weight = init.ones_(_empty_parameter((num_features,), dtype)) if affine else None
+        self.bias = init.zeros_(_empty_parameter((num_features,), dtype)) if affine else None
+        tracked = track_running_stats
+        self.register_buffer("running_mean", np.zeros(num_features, dtype) if tracked else None)
+        self.register_buffer("running_var", np.ones(num_features, dtype) if tracked else None)
+        self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64) if tracked else None)
+
+    def forward(self, x: Operand) -> Value:
+        x = F._value(x, type(self).__name__)
+        if x.ndim not in self._ndims or x.shape[1] != self.num_features:
+            raise ShapeError(f"{type(self).__name__}: expected an input of {' or '.join(map(str, self._ndims))} axes "
+                             f"with {self.num_features} channels on axis 1, got shape {fmt_shape(x.shape)}")
+        momentum = self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked += 1  # in place: the buffer stays the same array
+            if momentum is None:  # a cumulative average, as in PyTorch
+                momentum = 1.0 / float(self.num_batches_tracked)
+        use_batch = self.training or not self.track_running_stats
+        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, use_batch,
+                            momentum or 0.0, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L), like ``torch.nn.BatchNorm1d``."""
+
+    _ndims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W), like ``torch.nn.BatchNorm2d``."""
+
+    _ndims = (4,)
+
+
+class LayerNorm(Module):
+    """Normalises over the last axes ``normalized_shape``, like ``torch.nn.LayerNorm``."""
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True, dtype: Any = np.float32) -> None:
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape, self.eps = shape, eps
+        self.weight = init.ones_(_empty_parameter(shape, dtype)) if elementwise_affine else None
+        self.bias = init.zeros_(_empty_parameter(shape, dtype)) if elementwise_affine and bias else None
+
+    def forward(self, x: Operand) -> Value:
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}"
+
+
+class Embedding(Module):
+    """A table of ``num_embeddings`` vectors of size ``embedding_dim``, looked up by index (``torch.nn.Embedding``).
+
+    Initialised N(0, 1), the ``padding_idx`` row zero (and it gets no gradient).
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 dtype: Any = np.float32, generator: np.random.Generator | None = None) -> None:
+        self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
+        self.weight = init.normal_(_empty_parameter((num_embeddings, embedding_dim), dtype), generator=generator)
+        if padding_idx is not None:
+            self.weight.data[padding_idx] = 0.0
+
+    def forward(self, x: Any) -> Value:
+        return F.embedding(x, self.weight, self.padding_idx)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_embeddings}, {self.embedding_dim}" + (
+            f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
