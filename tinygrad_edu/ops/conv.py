@@ -311,7 +311,10 @@ def adaptive_avg_pool2d(input: Any, output_size: Any) -> Value:
                          f"got {fmt_shape(x.shape)}")
     h, w = x.shape[-2:]
     size = output_size if isinstance(output_size, Sequence) else (output_size, output_size)
-    oh, ow = _pair(tuple(h if n is None else n for n in size), "output_size", "adaptive_avg_pool2d")
+    if len(size) != 2:
+        raise ArgumentError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}")
+    oh, ow = _pair((h if size[0] is None else size[0], w if size[1] is None else size[1]), "output_size",
+                   "adaptive_avg_pool2d")
     if (oh, ow) == (1, 1):
         return x.mean(axis=(-2, -1), keepdims=True)
     from .index import stack
