@@ -50,7 +50,8 @@ def test_conv2d_matches_torch(xs, ws, kw, bias):
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize("kw", [dict(stride=2, padding=1, dilation=2, groups=2), dict(padding="same")])
 def test_conv1d_matches_torch(kw):
-    x, w, b = RNG.standard_normal((2, 4, 9)), RNG.standard_normal((6, 4 // kw.get("groups", 1), 4)), RNG.standard_normal(6)
+    x, b = RNG.standard_normal((2, 4, 9)), RNG.standard_normal(6)
+    w = RNG.standard_normal((6, 4 // kw.get("groups", 1), 4))
     _compare(lambda *v: F.conv1d(*v, **kw), lambda *t: TF.conv1d(*t, **kw), x, w, b)
 
 

@@ -27,20 +27,6 @@ from .activation import (
     Softsign,
     Tanh,
 )
-from .modules import (
-    MLP,
-    Flatten,
-    Identity,
-    Layer,
-    Linear,
-    Module,
-    Neuron,
-    Parameter,
-    Sequential,
-    format_parameter_table,
-    parameter_table,
-)
-from .networks import mlp
 
 # issue 13: convolution, pooling, normalisation, dropout, embedding layers and the containers
 from .containers import ModuleDict, ModuleList
@@ -56,6 +42,20 @@ from .layers import (
     LayerNorm,
     MaxPool2d,
 )
+from .modules import (
+    MLP,
+    Flatten,
+    Identity,
+    Layer,
+    Linear,
+    Module,
+    Neuron,
+    Parameter,
+    Sequential,
+    format_parameter_table,
+    parameter_table,
+)
+from .networks import mlp
 
 __all__ = [
     "MLP",

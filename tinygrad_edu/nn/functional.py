@@ -10,7 +10,6 @@ from collections.abc import Sequence
 
 from ..engine import Operand, Value, make_op
 from ..errors import ShapeError, fmt_shape
-from ..ops.shape import pad as _pad
 from ..ops.conv import (  # noqa: F401 (re-exported: convolutions and poolings, issue 13)
     adaptive_avg_pool2d,
     avg_pool2d,
@@ -18,6 +17,7 @@ from ..ops.conv import (  # noqa: F401 (re-exported: convolutions and poolings, 
     conv2d,
     max_pool2d,
 )
+from ..ops.shape import pad as _pad
 from .layer_functions import (  # noqa: F401 (re-exported: issue 13's layers as functions)
     batch_norm,
     dropout,

@@ -61,9 +61,9 @@ def embedding(input: Any, weight: Value, padding_idx: int | None = None) -> Valu
 
 def _affine(y: Value, weight: Any, bias: Any, shape: tuple[int, ...]) -> Value:
     if weight is not None:
-        y = y * (weight.reshape(shape) if isinstance(weight, Node) else np.reshape(weight, shape))
+        y = y * (weight.reshape(shape) if isinstance(weight, Value) else np.reshape(weight, shape))
     if bias is not None:
-        y = y + (bias.reshape(shape) if isinstance(bias, Node) else np.reshape(bias, shape))
+        y = y + (bias.reshape(shape) if isinstance(bias, Value) else np.reshape(bias, shape))
     return y
 
 
@@ -113,9 +113,9 @@ def batch_norm(input: Operand, running_mean: Any, running_var: Any, weight: Any 
     else:
         if running_mean is None or running_var is None:
             raise ArgumentError("batch_norm: evaluation (training=False) needs running_mean and running_var")
-        mean = np.reshape(raw(running_mean), shape)
-        var = np.reshape(raw(running_var), shape)
-        return _affine((x - mean.astype(x.dtype)) * (1.0 / np.sqrt(var + eps)).astype(x.dtype), weight, bias, shape)
+        centre = np.reshape(raw(running_mean), shape).astype(x.dtype)
+        inv_std = (1.0 / np.sqrt(np.reshape(raw(running_var), shape) + eps)).astype(x.dtype)
+        return _affine((x - centre) * inv_std, weight, bias, shape)
     return _affine((x - mean) * (var + eps).rsqrt(), weight, bias, shape)
 
 

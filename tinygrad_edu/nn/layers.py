@@ -134,6 +134,9 @@ class _BatchNorm(Module):
     """Shared by BatchNorm1d and BatchNorm2d: weight, bias, and the buffers PyTorch saves under the same names."""
 
     _ndims: tuple[int, ...] = ()
+    running_mean: np.ndarray | None  # buffers (register_buffer): saved in state_dict, not trained
+    running_var: np.ndarray | None
+    num_batches_tracked: np.ndarray | None
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, dtype: Any = np.float32) -> None:
@@ -152,8 +155,8 @@ class _BatchNorm(Module):
             raise ShapeError(f"{type(self).__name__}: expected an input of {' or '.join(map(str, self._ndims))} axes "
                              f"with {self.num_features} channels on axis 1, got shape {fmt_shape(x.shape)}")
         momentum = self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked += 1  # in place: the buffer stays the same array
+        if self.training and self.num_batches_tracked is not None:
+            np.add(self.num_batches_tracked, 1, out=self.num_batches_tracked)  # in place: the same buffer array
             if momentum is None:  # a cumulative average, as in PyTorch
                 momentum = 1.0 / float(self.num_batches_tracked)
         use_batch = self.training or not self.track_running_stats

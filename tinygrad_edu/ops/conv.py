@@ -6,14 +6,16 @@ The idea is im2col. ``im2col`` lays every kh x kw window of the (padded) input s
 view of the input, then one copy; no loop); a convolution is then ONE matrix product of those windows with
 the weights (an ``einsum``), and a pooling one reduction over the window axes.
 
-``im2col`` is the only primitive here. It moves numbers without changing them, so its rule moves the
+``im2col`` is the primitive here (with max pooling, see below). It moves numbers without changing them, so its rule moves the
 gradient back: ``col2im`` adds each window's gradient into the place the window was read from (windows
 overlap, so contributions add up). ``col2im`` is linear too, and its own rule is ``im2col``: the two
 are each other's adjoints, so second-order gradients need nothing more. Everything else is derived:
-conv2d's gradients are einsum's (d/dW = cols^T @ g, d/dcols = g @ W, then col2im), pooling's are those
-of ``where`` (max: only the first maximal element of a window, PyTorch's convention) and ``mean``.
-Measured, the derived conv2d is as fast as a hand-written NumPy im2col step (benchmarks ``lenet_step``),
-so conv2d needs no fused rule.
+conv2d's gradients are einsum's (d/dW = cols^T @ g, d/dcols = g @ W, then col2im), average pooling's
+those of ``sum``. Max pooling has a rule of its own, for speed: finding each window's winner already
+gives the maximum, and the rule sends the window's gradient to that element (the first maximal one,
+PyTorch's convention) then col2im; derived (``where`` on the windows, then a sum) it made the LeNet step
+~15% slower. Measured, the derived conv2d is within a few percent of a hand-written NumPy im2col
+convolution (benchmarks ``lenet_step``), so conv2d needs no fused rule.
 """
 
 from __future__ import annotations
@@ -44,10 +46,10 @@ def _pair(v: Any, name: str, op: str, low: int = 1) -> tuple[int, int]:
     return int(pair[0]), int(pair[1])
 
 
-def _as_node(x: Any, op: str) -> Node:
+def _as_node(x: Any, op: str) -> Value:
     from ..engine import Value  # (imported here: engine imports the op families)
 
-    return lift(x, op, x._result_class if isinstance(x, Node) else Value)
+    return lift(x, op, x._result_class if isinstance(x, Node) else Value)  # type: ignore[return-value]
 
 
 def _out_size(n: int, k: int, s: int, pads: tuple[int, int], d: int) -> int:
@@ -69,8 +71,8 @@ def _im2col_data(x: np.ndarray, k: tuple[int, int], s: tuple[int, int], p: Pads,
         return windows
     # one copy, stored as (N, Ho, Wo, C, kh, kw): the rows of im2col's matrix, so that both the forward
     # product and the weight's gradient (cols^T @ g) read it as a matrix without another copy
-    rows = np.ascontiguousarray(windows.transpose(0, 2, 3, 1, 4, 5))
-    return rows.transpose(0, 3, 1, 2, 4, 5)
+    laid = np.ascontiguousarray(windows.transpose(0, 2, 3, 1, 4, 5))
+    return laid.transpose(0, 3, 1, 2, 4, 5)
 
 
 def _col2im_data(cols: np.ndarray, shape: tuple[int, ...], k: tuple[int, int], s: tuple[int, int], p: Pads,
@@ -215,7 +217,7 @@ def _one(v: Any, name: str) -> tuple[int]:
 # --------------------------------------------------------------------------
 # Pooling: windows, then one reduction over the window axes
 # --------------------------------------------------------------------------
-def _pool_args(x: Node, kernel_size: Any, stride: Any, padding: Any, dilation: Any, op: str) -> tuple:
+def _pool_args(x: Value, kernel_size: Any, stride: Any, padding: Any, dilation: Any, op: str) -> tuple:
     if x.ndim not in (3, 4):
         raise ShapeError(f"{op}: input must have shape (N, C, H, W) or (C, H, W), got {fmt_shape(x.shape)}")
     k = _pair(kernel_size, "kernel_size", op)
@@ -231,7 +233,7 @@ def _pool_args(x: Node, kernel_size: Any, stride: Any, padding: Any, dilation: A
     return k, s, p, d
 
 
-def _batched(x: Node) -> Node:
+def _batched(x: Value) -> Value:
     return x.reshape((1, *x.shape)) if x.ndim == 3 else x
 
 
@@ -248,10 +250,10 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
         raise ArgumentError("max_pool2d: ceil_mode=True is not supported")
     k, s, p, d = _pool_args(x, kernel_size, stride, padding, dilation, "max_pool2d")
     xb = _batched(x)
-    win = im2col(xb, k, s, p, d, value=-np.inf, rows=False)  # (N, C, Ho, Wo, kh, kw)
-    first = _first_argmax(win.data)  # the window position (row-major) of each window's first maximum
+    win = _im2col_data(xb.data, k, s, p, d, -np.inf, rows=False)  # (N, C, Ho, Wo, kh, kw), a view
+    first, best = _first_argmax(win)  # the window position (row-major) of each window's first maximum
     mask = (np.arange(k[0])[:, None] * k[1] + np.arange(k[1])) == first[..., None, None]
-    out = where(mask, win, 0.0).sum(axis=(4, 5))  # the gradient reaches the chosen element only
+    out = make_op(best, (xb,), "max_pool2d", _max_pool_backward, (k, s, p, d, mask, xb.shape))
     if x.ndim == 3:
         out = out.reshape(out.shape[1:])
     if not return_indices:
@@ -263,8 +265,8 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     return out, idx[0] if x.ndim == 3 else idx
 
 
-def _first_argmax(win: np.ndarray) -> np.ndarray:
-    """For windows (..., kh, kw), the row-major position of the first maximum (PyTorch's tie rule).
+def _first_argmax(win: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For windows (..., kh, kw), the row-major position of the first maximum (PyTorch's tie rule), and the maximum.
 
     The same as ``np.argmax`` over the flattened window, one pass per window position: NumPy's argmax
     over a short axis (a 2x2 window: 4) pays per row and is ~20x slower than this.
@@ -276,7 +278,16 @@ def _first_argmax(win: np.ndarray) -> np.ndarray:
         better = here > best  # strictly greater: an equal later element does not take over
         best = np.where(better, here, best)
         first[better] = t
-    return first
+    return first, best
+
+
+@shows("kernel_size", "stride", "padding", "dilation")
+def _max_pool_backward(g, out, ctx, x):
+    # each window's gradient goes to its first maximal element (mask), then the windows go back in place
+    k, s, p, d, mask, shape = ctx
+    if isinstance(g, Node):  # create_graph: the same steps as recorded ops (where, col2im)
+        return (col2im(where(mask, g.reshape(*g.shape, 1, 1), 0.0), shape, k, s, p, d),)
+    return (_col2im_data(np.where(mask, g[..., None, None], 0.0).astype(g.dtype, copy=False), shape, k, s, p, d),)
 
 
 def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
