@@ -6,8 +6,8 @@ The idea is im2col. ``im2col`` lays every kh x kw window of the (padded) input s
 view of the input, then one copy; no loop); a convolution is then ONE matrix product of those windows with
 the weights (an ``einsum``), and a pooling one reduction over the window axes.
 
-``im2col`` is the primitive here (with max pooling, see below). It moves numbers without changing them, so its rule moves the
-gradient back: ``col2im`` adds each window's gradient into the place the window was read from (windows
+``im2col`` is the primitive here (with max pooling, see below). It moves numbers without changing
+them, so its rule moves the gradient back: ``col2im`` adds each window's gradient into the place the window was read from (windows
 overlap, so contributions add up). ``col2im`` is linear too, and its own rule is ``im2col``: the two
 are each other's adjoints, so second-order gradients need nothing more. Everything else is derived:
 conv2d's gradients are einsum's (d/dW = cols^T @ g, d/dcols = g @ W, then col2im), average pooling's
