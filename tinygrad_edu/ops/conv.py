@@ -7,8 +7,8 @@ view of the input, then one copy; no loop); a convolution is then ONE matrix pro
 the weights (an ``einsum``), and a pooling one reduction over the window axes.
 
 ``im2col`` is the primitive here (with max pooling, see below). It moves numbers without changing
-them, so its rule moves the gradient back: ``col2im`` adds each window's gradient into the place the window was read from (windows
-overlap, so contributions add up). ``col2im`` is linear too, and its own rule is ``im2col``: the two
+them, so its rule moves the gradient back: ``col2im`` adds each window's gradient into the place
+the window was read from (windows overlap, so contributions add up). ``col2im`` is linear too, and its own rule is ``im2col``: the two
 are each other's adjoints, so second-order gradients need nothing more. Everything else is derived:
 conv2d's gradients are einsum's (d/dW = cols^T @ g, d/dcols = g @ W, then col2im), average pooling's
 those of ``sum``. Max pooling has a rule of its own, for speed: finding each window's winner already
