@@ -3,13 +3,14 @@ PyTorch's ``nn.functional``).
 
 The idea is im2col. ``im2col`` lays every kh x kw window of the (padded) input side by side,
 ``cols[n, c, y, x, i, j] = x_padded[n, c, y*stride + i*dilation, x*stride + j*dilation]`` (a strided
-view of the input, then one copy; no loop); a convolution is then ONE matrix product of those windows with
-the weights (an ``einsum``), and a pooling one reduction over the window axes.
+view of the input, then one copy; no loop); a convolution is then ONE matrix product of those
+windows with the weights (an ``einsum``), and a pooling one reduction over the window axes.
 
 ``im2col`` is the primitive here (with max pooling, see below). It moves numbers without changing
 them, so its rule moves the gradient back: ``col2im`` adds each window's gradient into the place
-the window was read from (windows overlap, so contributions add up). ``col2im`` is linear too, and its own rule is ``im2col``: the two
-are each other's adjoints, so second-order gradients need nothing more. Everything else is derived:
+the window was read from (windows overlap, so contributions add up). ``col2im`` is linear too, and
+its own rule is ``im2col``: the two are each other's adjoints, so second-order gradients need
+nothing more. Everything else is derived:
 conv2d's gradients are einsum's (d/dW = cols^T @ g, d/dcols = g @ W, then col2im), average pooling's
 those of ``sum``. Max pooling has a rule of its own, for speed: finding each window's winner already
 gives the maximum, and the rule sends the window's gradient to that element (the first maximal one,
