@@ -639,7 +639,15 @@ def lenet_step(quick: bool) -> list[Row]:
     steps = [lambda: _our_step(net, opt, x, y), lambda: numpy_lenet_step(plain, x, y, 0.01)]
     rows = [row(case, name, t, q, note=note) for name, (t, q), note in zip(
         ["tinygrad_edu", "hand-written NumPy"], measure_together(steps, repeat, warmup=2),
-        ["conv2d = im2col + one einsum; pools = im2col + where", "im2col + matmul, backward by hand"])]
+        ["conv2d = im2col + one einsum; max_pool2d one primitive", "im2col + matmul, backward by hand"])]
+    default = threads.get_num_threads()
+    threads.set_num_threads(1)  # one BLAS thread: on a shared machine the steadier comparison of the two
+    try:
+        rows += [row(case, name, t, q, note="threads.set_num_threads(1)") for name, (t, q) in zip(
+            ["reference: tinygrad_edu, 1 BLAS thread", "reference: hand-written NumPy, 1 BLAS thread"],
+            measure_together(steps, repeat, warmup=2))]
+    finally:
+        threads.set_num_threads(default)
     torch = _import("torch")
     if torch is None:
         return rows + [row(case, "PyTorch CPU", None, note="not installed (pip install torch==2.13.0)")]

@@ -285,3 +285,32 @@ def test_lenet_step_agrees_with_the_numpy_benchmark_and_torch():
     assert loss.item() == pytest.approx(ref_loss, rel=1e-12)
     for k, g in zip(KEYS, grads):
         np.testing.assert_allclose(dict(net.named_parameters())[k].grad, g, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+@pytest.mark.parametrize("masks", ["none", "causal", "bool", "float", "padding"])
+def test_multihead_attention_matches_torch(batch_first, masks):
+    mine = nn.MultiheadAttention(6, 2, batch_first=batch_first, dtype=np.float64, generator=np.random.default_rng(2))
+    ref = torch.nn.MultiheadAttention(6, 2, batch_first=batch_first, dtype=torch.float64)
+    ref.load_state_dict({k: torch.tensor(v) for k, v in mine.state_dict().items()})
+    x = RNG.standard_normal((2, 4, 6) if batch_first else (4, 2, 6))
+    kv = RNG.standard_normal((2, 5, 6) if batch_first else (5, 2, 6))
+    q_in, k_in = (x, x) if masks == "causal" else (x, kv)
+    s_len = k_in.shape[1] if batch_first else k_in.shape[0]
+    kw = {"none": {}, "causal": dict(attn_mask=~np.tril(np.ones((4, 4), dtype=bool)), is_causal=True),
+          "bool": dict(attn_mask=np.eye(4, s_len, dtype=bool)), "float": dict(attn_mask=RNG.standard_normal((4, s_len))),
+          "padding": dict(key_padding_mask=np.array([[False] * 4 + [True], [False, True, False, False, False]]))}[masks]
+    tkw = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+    q, k = Value(q_in), Value(k_in)
+    out, weights = mine(q, k, k, **kw)
+    tq, tk = torch.tensor(q_in, requires_grad=True), torch.tensor(k_in, requires_grad=True)
+    tout, tweights = ref(tq, tk, tk, **tkw)
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(weights.data, tweights.detach().numpy(), rtol=1e-9, atol=1e-12)
+    seed = RNG.standard_normal(tout.shape)
+    out.backward(seed)
+    tout.backward(torch.tensor(seed))
+    np.testing.assert_allclose(q.grad, tq.grad.numpy(), rtol=1e-8, atol=1e-11)
+    np.testing.assert_allclose(k.grad, tk.grad.numpy(), rtol=1e-8, atol=1e-11)
+    for name, p in mine.named_parameters():
+        np.testing.assert_allclose(p.grad, dict(ref.named_parameters())[name].grad.numpy(), rtol=1e-8, atol=1e-11)

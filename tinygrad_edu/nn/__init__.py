@@ -41,6 +41,7 @@ from .layers import (
     Embedding,
     LayerNorm,
     MaxPool2d,
+    MultiheadAttention,
 )
 from .modules import (
     MLP,
@@ -97,5 +98,5 @@ __all__ += [
 
 __all__ += [
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "Dropout", "Embedding",
-    "LayerNorm", "MaxPool2d", "ModuleDict", "ModuleList",
+    "LayerNorm", "MaxPool2d", "ModuleDict", "ModuleList", "MultiheadAttention",
 ]

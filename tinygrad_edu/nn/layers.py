@@ -216,3 +216,74 @@ class Embedding(Module):
     def extra_repr(self) -> str:
         return f"{self.num_embeddings}, {self.embedding_dim}" + (
             f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+
+
+class MultiheadAttention(Module):
+    """Multi-head attention, like ``torch.nn.MultiheadAttention`` (same parameters and state_dict keys).
+
+    ``in_proj_weight`` (3E, E) projects to queries, keys and values; each of ``num_heads`` heads attends
+    with softmax(q k^T / sqrt(E / heads)), and ``out_proj`` mixes the heads. ``forward`` returns
+    (output, attention weights averaged over heads, or per head, or None). NOTE: PyTorch's convention
+    here: a boolean ``attn_mask`` or ``key_padding_mask`` is True where attention is NOT allowed (the
+    opposite of ``F.scaled_dot_product_attention``).
+    """
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
+                 batch_first: bool = False, dtype: Any = np.float32,
+                 generator: np.random.Generator | None = None) -> None:
+        if num_heads < 1 or embed_dim % num_heads:
+            raise ArgumentError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by num_heads "
+                                f"({num_heads})")
+        from .modules import Linear
+
+        self.embed_dim, self.num_heads, self.dropout, self.batch_first = embed_dim, num_heads, dropout, batch_first
+        self.in_proj_weight = init.xavier_uniform_(_empty_parameter((3 * embed_dim, embed_dim), dtype),
+                                                   generator=generator)
+        self.in_proj_bias = init.zeros_(_empty_parameter((3 * embed_dim,), dtype)) if bias else None
+        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype, generator=generator)
+        if bias:
+            init.zeros_(self.out_proj.bias)  # type: ignore[arg-type]
+        self._generator = generator
+
+    def forward(self, query: Operand, key: Operand, value: Operand, key_padding_mask: Any = None,
+                need_weights: bool = True, attn_mask: Any = None, average_attn_weights: bool = True,
+                is_causal: bool = False) -> tuple[Value, Value | None]:
+        q, k, v = (F._value(t, "MultiheadAttention") for t in (query, key, value))
+        if not self.batch_first:  # (L, N, E) -> (N, L, E)
+            q, k, v = (t.swapaxes(0, 1) for t in (q, k, v))
+        n, big_l, e = q.shape
+        big_s, h = k.shape[1], self.num_heads
+        if e != self.embed_dim or k.shape[-1] != e or v.shape[-1] != e:
+            raise ShapeError(f"MultiheadAttention: query, key and value must end in embed_dim={self.embed_dim}, got "
+                             f"{fmt_shape(q.shape)}, {fmt_shape(k.shape)}, {fmt_shape(v.shape)}")
+        w, b = self.in_proj_weight, self.in_proj_bias
+        heads = []
+        for i, t in enumerate((q, k, v)):  # project, then split the embedding into heads: (N, heads, len, E/heads)
+            part = F.linear(t, w[i * e:(i + 1) * e], None if b is None else b[i * e:(i + 1) * e])
+            heads.append(part.reshape(n, t.shape[1], h, e // h).swapaxes(1, 2))
+        scores = (heads[0] @ heads[1].swapaxes(-1, -2)) * (1.0 / math.sqrt(e // h))
+        blocked = np.zeros((n, 1, big_l, big_s), dtype=bool)
+        if is_causal and attn_mask is None:
+            blocked |= ~np.tril(np.ones((big_l, big_s), dtype=bool))
+        if attn_mask is not None:
+            m = np.asarray(attn_mask.data if isinstance(attn_mask, Value) else attn_mask)
+            if m.dtype == bool:
+                blocked = blocked | (m if m.ndim == 2 else m.reshape(n, h, big_l, big_s))
+            else:
+                scores = scores + (m if m.ndim == 2 else m.reshape(n, h, big_l, big_s)).astype(scores.dtype)
+        if key_padding_mask is not None:
+            blocked = blocked | np.asarray(key_padding_mask, dtype=bool)[:, None, None, :]
+        if blocked.any():
+            scores = scores.masked_fill(np.broadcast_to(blocked, scores.shape), -np.inf)
+        weights = scores.softmax(axis=-1)
+        dropped = F.dropout(weights, self.dropout, self.training, generator=self._generator)
+        out = (dropped @ heads[2]).swapaxes(1, 2).reshape(n, big_l, e)
+        out = self.out_proj(out)
+        if not self.batch_first:
+            out = out.swapaxes(0, 1)
+        if not need_weights:
+            return out, None
+        return out, weights.mean(axis=1) if average_attn_weights else weights
+
+    def extra_repr(self) -> str:
+        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, batch_first={self.batch_first}"
