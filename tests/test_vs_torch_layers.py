@@ -298,7 +298,8 @@ def test_multihead_attention_matches_torch(batch_first, masks):
     q_in, k_in = (x, x) if masks == "causal" else (x, kv)
     s_len = k_in.shape[1] if batch_first else k_in.shape[0]
     kw = {"none": {}, "causal": dict(attn_mask=~np.tril(np.ones((4, 4), dtype=bool)), is_causal=True),
-          "bool": dict(attn_mask=np.eye(4, s_len, dtype=bool)), "float": dict(attn_mask=RNG.standard_normal((4, s_len))),
+          "bool": dict(attn_mask=np.eye(4, s_len, dtype=bool)),
+          "float": dict(attn_mask=RNG.standard_normal((4, s_len))),
           "padding": dict(key_padding_mask=np.array([[False] * 4 + [True], [False, True, False, False, False]]))}[masks]
     tkw = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
     q, k = Value(q_in), Value(k_in)
