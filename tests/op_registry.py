@@ -566,6 +566,10 @@ CONV1D_CASES = {
     ((2, 2, 7), (4, 1, 3), (4,)): dict(stride=2, padding=1, dilation=2, groups=2),
     ((1, 3, 5), (2, 3, 2)): dict(padding="same"),
 }
+CONV_T_CASES = {  # weight (in, out/groups, kh, kw)
+    ((2, 2, 3, 2), (2, 3, 3, 2), (3,)): dict(stride=2, padding=1, output_padding=1),
+    ((1, 4, 2, 3), (4, 1, 2, 2)): dict(stride=(1, 2), dilation=2, groups=2),
+}
 POOL_CASES = {  # (input shape) -> kwargs
     (1, 2, 5, 5): dict(kernel_size=2),
     (2, 1, 5, 6): dict(kernel_size=3, stride=2, padding=1),
@@ -623,6 +627,32 @@ def _np_conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
 def _np_conv1d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     pad = padding if isinstance(padding, str) else (0, padding)
     return _np_conv2d(x[:, :, None], w[:, :, None], b, (1, stride), pad, (1, dilation), groups)[:, :, 0]
+
+
+def _np_conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The definition: each input pixel scatters its kernel-weighted window into the output."""
+    s, p, op, d = _two(stride), _two(padding), _two(output_padding), _two(dilation)
+    n, c, h, wd = x.shape
+    cg, og, kh, kw = w.shape
+    o = og * groups
+    full = np.zeros((n, o, (h - 1) * s[0] + d[0] * (kh - 1) + 1 + op[0], (wd - 1) * s[1] + d[1] * (kw - 1) + 1 + op[1]))
+    for ci in range(c):
+        g = ci // (c // groups)
+        for y in range(h):
+            for z in range(wd):
+                for i in range(kh):
+                    for j in range(kw):
+                        full[:, g * og:(g + 1) * og, y * s[0] + i * d[0], z * s[1] + j * d[1]] += (
+                            x[:, ci, y, z, None] * w[ci, :, i, j])
+    out = full[:, :, p[0]: full.shape[2] - p[0], p[1]: full.shape[3] - p[1]]
+    return out if b is None else out + b[None, :, None, None]
+
+
+def _np_group_norm(x, groups, w, b, eps=1e-5):
+    g = x.reshape(x.shape[0], groups, -1)
+    y = ((g - g.mean(-1, keepdims=True)) / np.sqrt(g.var(-1, keepdims=True) + eps)).reshape(x.shape)
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    return y * w.reshape(shape) + b.reshape(shape)
 
 
 def _np_pool(x, kernel_size, stride=None, padding=0, dilation=1, how="max"):
@@ -722,6 +752,10 @@ OPS += [
        covers=("conv2d", "im2col")),
     Op("conv1d", lambda *xs: _f().conv1d(*xs, **CONV1D_CASES[_key(*xs)]),
        lambda *xs: _np_conv1d(*xs, **CONV1D_CASES[_key(*xs)]), "fixed", make_inputs=_cases(CONV1D_CASES)),
+    Op("conv_transpose2d", lambda *xs: _f().conv_transpose2d(*xs, **CONV_T_CASES[_key(*xs)]),
+       lambda *xs: _np_conv_transpose2d(*xs, **CONV_T_CASES[_key(*xs)]), "fixed", make_inputs=_cases(CONV_T_CASES)),
+    Op("group_norm", lambda x, w, b: _f().group_norm(x, 2, w, b), lambda x, w, b: _np_group_norm(x, 2, w, b),
+       "fixed", make_inputs=_fixed((2, 4, 3), (4,), (4,))),
     Op("im2col", lambda a: __import__("tinygrad_edu.ops.conv", fromlist=["_"]).im2col(a, *IM2COL_GEOM), _np_im2col,
        "fixed", make_inputs=_fixed((2, 1, 4, 5))),
     Op("col2im", lambda a: __import__("tinygrad_edu.ops.conv", fromlist=["_"]).col2im(a, (2, 1, 4, 5), *IM2COL_GEOM),

@@ -55,6 +55,32 @@ def test_conv1d_matches_torch(kw):
     _compare(lambda *v: F.conv1d(*v, **kw), lambda *t: TF.conv1d(*t, **kw), x, w, b)
 
 
+@pytest.mark.parametrize("xs, ws, kw", [((2, 4, 3, 5), (4, 3, 3, 2), dict(stride=2, padding=1, output_padding=1)),
+                                        ((1, 4, 4, 3), (4, 1, 2, 3), dict(groups=2, dilation=2, stride=(1, 2))),
+                                        ((1, 1, 3, 3), (1, 2, 3, 3), {})])
+def test_conv_transpose2d_matches_torch(xs, ws, kw):
+    x, w, b = RNG.standard_normal(xs), RNG.standard_normal(ws), RNG.standard_normal(ws[1] * kw.get("groups", 1))
+    _compare(lambda *v: F.conv_transpose2d(*v, **kw), lambda *t: TF.conv_transpose2d(*t, **kw), x, w, b)
+
+
+def test_conv_transpose2d_module_is_torchs_and_undoes_conv2d_shapes():
+    up = nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2, dtype=np.float64)
+    ref = torch.nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2, dtype=torch.float64)
+    ref.load_state_dict({k: torch.tensor(v) for k, v in up.state_dict().items()})
+    x = RNG.standard_normal((2, 4, 5, 5))
+    assert up(x).shape == (2, 6, 10, 10)
+    np.testing.assert_allclose(up(x).data, ref(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_group_norm_matches_torch():
+    x, w, b = RNG.standard_normal((2, 6, 3, 2)), RNG.standard_normal(6), RNG.standard_normal(6)
+    _compare(lambda *v: F.group_norm(v[0], 3, v[1], v[2]), lambda *t: TF.group_norm(t[0], 3, t[1], t[2]), x, w, b)
+    mine = nn.GroupNorm(2, 6)
+    np.testing.assert_allclose(mine(x.astype(np.float32)).data,
+                               torch.nn.GroupNorm(2, 6)(torch.tensor(x, dtype=torch.float32)).detach().numpy(),
+                               rtol=1e-5, atol=1e-5)
+
+
 def test_unbatched_conv_and_pool_match_torch():
     x, w = RNG.standard_normal((2, 5, 6)), RNG.standard_normal((3, 2, 3, 3))
     _compare(lambda a, b: F.conv2d(a, b, padding=1), lambda a, b: TF.conv2d(a, b, padding=1), x, w)

@@ -37,8 +37,10 @@ from .layers import (
     BatchNorm2d,
     Conv1d,
     Conv2d,
+    ConvTranspose2d,
     Dropout,
     Embedding,
+    GroupNorm,
     LayerNorm,
     MaxPool2d,
     MultiheadAttention,
@@ -97,6 +99,6 @@ __all__ += [
 ]
 
 __all__ += [
-    "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "Dropout", "Embedding",
-    "LayerNorm", "MaxPool2d", "ModuleDict", "ModuleList", "MultiheadAttention",
+    "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d", "Dropout",
+    "Embedding", "GroupNorm", "LayerNorm", "MaxPool2d", "ModuleDict", "ModuleList", "MultiheadAttention",
 ]

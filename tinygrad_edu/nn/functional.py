@@ -15,6 +15,7 @@ from ..ops.conv import (  # noqa: F401 (re-exported: convolutions and poolings, 
     avg_pool2d,
     conv1d,
     conv2d,
+    conv_transpose2d,
     max_pool2d,
 )
 from ..ops.shape import pad as _pad
@@ -22,6 +23,7 @@ from .layer_functions import (  # noqa: F401 (re-exported: issue 13's layers as 
     batch_norm,
     dropout,
     embedding,
+    group_norm,
     layer_norm,
     scaled_dot_product_attention,
 )

@@ -84,6 +84,19 @@ def layer_norm(input: Operand, normalized_shape: int | Sequence[int], weight: An
     return _affine((x - mean) * (var + eps).rsqrt(), weight, bias, shape)
 
 
+def group_norm(input: Operand, num_groups: int, weight: Any = None, bias: Any = None, eps: float = 1e-5) -> Value:
+    """Channels (axis 1) split into ``num_groups`` groups, each normalised over its channels and the spatial axes."""
+    x = _value(input, "group_norm")
+    if x.ndim < 2 or num_groups < 1 or x.shape[1] % num_groups:
+        raise ShapeError(f"group_norm: num_groups={num_groups} must divide the channels (axis 1) of the input of "
+                         f"shape {fmt_shape(x.shape)}")
+    groups = x.reshape(x.shape[0], num_groups, -1)
+    mean = groups.mean(axis=-1, keepdims=True)
+    var = groups.var(axis=-1, correction=0, keepdims=True)
+    y = ((groups - mean) * (var + eps).rsqrt()).reshape(x.shape)
+    return _affine(y, weight, bias, (1, x.shape[1]) + (1,) * (x.ndim - 2))
+
+
 def batch_norm(input: Operand, running_mean: Any, running_var: Any, weight: Any = None, bias: Any = None,
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Value:
     """Normalise each channel (axis 1) over the batch and spatial axes, like ``F.batch_norm``.

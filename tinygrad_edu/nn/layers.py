@@ -1,4 +1,4 @@
-"""Convolution, pooling, normalisation, dropout and embedding layers, PyTorch's names, arguments and layouts.
+"""Convolution, pooling, normalisation, dropout, embedding and attention layers, PyTorch's names, arguments and layouts.
 
 Each module keeps its parameters (and buffers: batch norm's running statistics, saved in ``state_dict``
 under PyTorch's names) and calls the matching function of ``nn.functional`` in ``forward``.
@@ -25,13 +25,16 @@ class _ConvNd(Module):
     """Shared by Conv1d and Conv2d: weight (out, in/groups, *kernel) and bias initialised as PyTorch does."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel: tuple[int, ...], stride: Any, padding: Any,
-                 dilation: Any, groups: int, bias: bool, dtype: Any, generator: np.random.Generator | None) -> None:
+                 dilation: Any, groups: int, bias: bool, dtype: Any, generator: np.random.Generator | None,
+                 transposed: bool = False) -> None:
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise ArgumentError(f"{type(self).__name__}: groups={groups} must divide in_channels ({in_channels}) "
                                 f"and out_channels ({out_channels})")
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
-        shape = (out_channels, in_channels // groups, *kernel)
+        # conv: (out, in/groups, *kernel); transposed conv: (in, out/groups, *kernel), as in PyTorch
+        shape = (in_channels, out_channels // groups, *kernel) if transposed else \
+            (out_channels, in_channels // groups, *kernel)
         # Kaiming uniform with a = sqrt(5): U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in/groups * kernel
         self.weight = init.kaiming_uniform_(_empty_parameter(shape, dtype), a=math.sqrt(5), generator=generator)
         fan_in = int(np.prod(shape[1:]))
@@ -67,6 +70,21 @@ class Conv1d(_ConvNd):
 
     def forward(self, x: Operand) -> Value:
         return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class ConvTranspose2d(_ConvNd):
+    """The adjoint of Conv2d (upsampling), like ``torch.nn.ConvTranspose2d`` (``F.conv_transpose2d``)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | Sequence[int], stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True, dilation: Any = 1,
+                 dtype: Any = np.float32, generator: np.random.Generator | None = None) -> None:
+        super().__init__(in_channels, out_channels, _pair(kernel_size, "kernel_size", "ConvTranspose2d"), stride,
+                         padding, dilation, groups, bias, dtype, generator, transposed=True)
+        self.output_padding = output_padding
+
+    def forward(self, x: Operand) -> Value:
+        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+                                  self.groups, self.dilation)
 
 
 class MaxPool2d(Module):
@@ -195,6 +213,24 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}"
+
+
+class GroupNorm(Module):
+    """Normalises groups of channels, like ``torch.nn.GroupNorm`` (weight and bias per channel)."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 dtype: Any = np.float32) -> None:
+        if num_groups < 1 or num_channels % num_groups:
+            raise ArgumentError(f"GroupNorm: num_groups={num_groups} must divide num_channels={num_channels}")
+        self.num_groups, self.num_channels, self.eps = num_groups, num_channels, eps
+        self.weight = init.ones_(_empty_parameter((num_channels,), dtype)) if affine else None
+        self.bias = init.zeros_(_empty_parameter((num_channels,), dtype)) if affine else None
+
+    def forward(self, x: Operand) -> Value:
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}"
 
 
 class Embedding(Module):

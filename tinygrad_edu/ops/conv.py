@@ -1,5 +1,5 @@
-"""Convolution and pooling: conv2d, conv1d, max_pool2d, avg_pool2d, adaptive_avg_pool2d (functions, as in
-PyTorch's ``nn.functional``).
+"""Convolution and pooling: conv2d, conv1d, conv_transpose2d, max_pool2d, avg_pool2d, adaptive_avg_pool2d
+(functions, as in PyTorch's ``nn.functional``).
 
 The idea is im2col. ``im2col`` lays every kh x kw window of the (padded) input side by side,
 ``cols[n, c, y, x, i, j] = x_padded[n, c, y*stride + i*dilation, x*stride + j*dilation]`` (a strided
@@ -205,6 +205,44 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     out = conv2d(xs, w.reshape(w.shape[0], w.shape[1], 1, w.shape[2]), bias, one(stride, "stride"), pad,
                  one(dilation, "dilation"), groups)
     return out.reshape(*out.shape[:-2], out.shape[-1])
+
+
+def conv_transpose2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+                     output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Value:
+    """The adjoint of conv2d (a "deconvolution"): (N, C, H, W) with weights (C, O/groups, kh, kw), like PyTorch's.
+
+    Derived: each input pixel times the kernel gives a window of the output (one einsum), and col2im adds
+    the windows into place: conv2d's input gradient, run forward. Output size per axis:
+    ``(H - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1``.
+    """
+    x, w = _as_node(input, "conv_transpose2d"), _as_node(weight, "conv_transpose2d")
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x.reshape((1, *x.shape))
+    if x.ndim != 4 or w.ndim != 4:
+        raise ShapeError(f"conv_transpose2d: expected input (N, C, H, W) and weight (C, O/groups, kh, kw), got "
+                         f"{fmt_shape(x.shape)} and {fmt_shape(w.shape)}")
+    s, d = _pair(stride, "stride", "conv_transpose2d"), _pair(dilation, "dilation", "conv_transpose2d")
+    p, op = _pair(padding, "padding", "conv_transpose2d", 0), _pair(output_padding, "output_padding",
+                                                                   "conv_transpose2d", 0)
+    n, c, h, wd = x.shape
+    if not isinstance(groups, int | np.integer) or groups < 1 or c % groups or w.shape[0] != c:
+        raise ShapeError(f"conv_transpose2d: weight of shape {fmt_shape(w.shape)} does not fit input of shape "
+                         f"{fmt_shape(x.shape)} with groups={groups!r} (weight's first axis = input channels)")
+    if op[0] >= max(s[0], d[0]) or op[1] >= max(s[1], d[1]):
+        raise ArgumentError(f"conv_transpose2d: output_padding {op} must be smaller than stride {s} or dilation {d}")
+    k = (w.shape[2], w.shape[3])
+    o = w.shape[1] * groups
+    out_shape = (n, o, *[(m - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + op[i] + 1 for i, m in enumerate((h, wd))])
+    if out_shape[2] < 1 or out_shape[3] < 1:
+        raise ShapeError(f"conv_transpose2d: padding {p} leaves no output for input of shape {fmt_shape(x.shape)}")
+    xg = x.reshape(n, groups, c // groups, h, wd)
+    wg = w.reshape(groups, c // groups, o // groups, k[0], k[1])
+    cols = einsum("ngchw,gcoij->ngohwij", xg, wg).reshape(n, o, h, wd, k[0], k[1])  # each pixel's window
+    out = col2im(cols, out_shape, k, s, ((p[0], p[0]), (p[1], p[1])), d)
+    if bias is not None:
+        out = out + _as_node(bias, "conv_transpose2d").reshape(1, o, 1, 1)
+    return out.reshape(out.shape[1:]) if unbatched else out
 
 
 def _one(v: Any, name: str) -> tuple[int]:
