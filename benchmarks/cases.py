@@ -588,3 +588,83 @@ def einsum_gather(quick: bool) -> list[Row]:
 
 
 CASES.append(einsum_gather)
+
+
+# ---- 10. issue 13: one LeNet training step ----------------------------------------------------------------
+class LeNet(nn.Module):
+    """conv 1->8 5x5 pad 2, ReLU, max pool 2, conv 8->16 5x5, ReLU, max pool 2, 400-120-84-10 (ReLUs)."""
+
+    def __init__(self, dtype=np.float32, generator=None):
+        self.c1 = nn.Conv2d(1, 8, 5, padding=2, dtype=dtype, generator=generator)
+        self.c2 = nn.Conv2d(8, 16, 5, dtype=dtype, generator=generator)
+        self.f1 = nn.Linear(400, 120, dtype=dtype, generator=generator)
+        self.f2 = nn.Linear(120, 84, dtype=dtype, generator=generator)
+        self.f3 = nn.Linear(84, 10, dtype=dtype, generator=generator)
+
+    def forward(self, x):
+        h = F.max_pool2d(self.c1(x).relu(), 2)
+        h = F.max_pool2d(self.c2(h).relu(), 2)
+        h = h.reshape(h.shape[0], -1)
+        return self.f3(self.f2(self.f1(h).relu()).relu())
+
+
+def _torch_lenet(torch, state):
+    T = torch.nn
+    net = T.Sequential(T.Conv2d(1, 8, 5, padding=2), T.ReLU(), T.MaxPool2d(2), T.Conv2d(8, 16, 5), T.ReLU(),
+                       T.MaxPool2d(2), T.Flatten(), T.Linear(400, 120), T.ReLU(), T.Linear(120, 84), T.ReLU(),
+                       T.Linear(84, 10))
+    names = dict(zip(("c1", "c2", "f1", "f2", "f3"), ("0", "3", "7", "9", "11")))
+    net.load_state_dict({names[k.split(".")[0]] + "." + k.split(".")[1]: torch.from_numpy(v.copy())
+                         for k, v in state.items()})
+    return net
+
+
+def lenet_step(quick: bool) -> list[Row]:
+    """One SGD step (forward, backward, update) of a LeNet-style CNN, batch 64, float32."""
+    from .numpy_lenet import KEYS, numpy_lenet_step
+
+    batch = 8 if quick else 64
+    repeat = 2 if quick else 40
+    rng = np.random.default_rng(0)
+    x = rng.random((batch, 1, 28, 28), dtype=np.float32)
+    y = rng.integers(0, 10, batch)
+    net = LeNet(generator=rng)
+    state = net.state_dict()
+    opt = tg.optim.SGD(net.parameters(), lr=0.01)
+    plain = [state[k].copy() for k in KEYS]
+    ours_loss = F.cross_entropy(net(x), y).item()
+    their_loss = numpy_lenet_step([a.copy() for a in plain], x, y, 0.01)
+    assert abs(ours_loss - their_loss) <= 1e-4 * abs(their_loss), (ours_loss, their_loss)  # the same math
+    case = f"10. LeNet step (conv 5x5 x2, pools, 400-120-84-10), batch {batch}, float32, SGD"
+    steps = [lambda: _our_step(net, opt, x, y), lambda: numpy_lenet_step(plain, x, y, 0.01)]
+    rows = [row(case, name, t, q, note=note) for name, (t, q), note in zip(
+        ["tinygrad_edu", "hand-written NumPy"], measure_together(steps, repeat, warmup=2),
+        ["conv2d = im2col + one einsum; max_pool2d one primitive", "im2col + matmul, backward by hand"])]
+    default = threads.get_num_threads()
+    threads.set_num_threads(1)  # one BLAS thread: on a shared machine the steadier comparison of the two
+    try:
+        rows += [row(case, name, t, q, note="threads.set_num_threads(1)") for name, (t, q) in zip(
+            ["reference: tinygrad_edu, 1 BLAS thread", "reference: hand-written NumPy, 1 BLAS thread"],
+            measure_together(steps, repeat, warmup=2))]
+    finally:
+        threads.set_num_threads(default)
+    torch = _import("torch")
+    if torch is None:
+        return rows + [row(case, "PyTorch CPU", None, note="not installed (pip install torch==2.13.0)")]
+    torch.set_num_threads(os.cpu_count() or 1)
+    tnet = _torch_lenet(torch, state)
+    topt = torch.optim.SGD(tnet.parameters(), lr=0.01)
+    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+
+    def torch_step():
+        loss = torch.nn.functional.cross_entropy(tnet(tx), ty)
+        loss.backward()
+        topt.step()
+        topt.zero_grad()
+
+    rows.append(row(case, "PyTorch CPU", *measure(torch_step, repeat, warmup=2),
+                    note=f"{torch.get_num_threads()} threads"))
+    return rows
+
+
+CASES.append(lenet_step)

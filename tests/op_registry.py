@@ -570,3 +570,246 @@ def _written(a: tg.Value) -> tg.Value:
         out[..., zero] = 7.0
     return out
 
+
+# ---- issue 13: convolution, pooling (ops/conv.py) and the layer functions (nn/layer_functions.py) --------
+# Each case is keyed by its input shapes (as EINSUM_CASES): batch 1 and 2, odd sizes, stride 2, padding,
+# dilation 2, groups 2, "same" with an even kernel (padded more at the end).
+CONV_CASES = {
+    ((1, 1, 4, 5), (2, 1, 3, 3), (2,)): dict(padding=1),
+    ((2, 2, 5, 4), (2, 1, 2, 3)): dict(stride=2, padding=(1, 0), groups=2),
+    ((1, 2, 6, 5), (1, 2, 2, 2), (1,)): dict(stride=(1, 2), dilation=2),
+    ((2, 2, 3, 4), (2, 2, 2, 2)): dict(padding="same"),
+    ((1, 4, 5, 5), (2, 2, 3, 1), (2,)): dict(stride=2, padding=1, dilation=(2, 1), groups=2),
+}
+CONV1D_CASES = {
+    ((2, 2, 7), (4, 1, 3), (4,)): dict(stride=2, padding=1, dilation=2, groups=2),
+    ((1, 3, 5), (2, 3, 2)): dict(padding="same"),
+}
+CONV_T_CASES = {  # weight (in, out/groups, kh, kw)
+    ((2, 2, 3, 2), (2, 3, 3, 2), (3,)): dict(stride=2, padding=1, output_padding=1),
+    ((1, 4, 2, 3), (4, 1, 2, 2)): dict(stride=(1, 2), dilation=2, groups=2),
+}
+POOL_CASES = {  # (input shape) -> kwargs
+    (1, 2, 5, 5): dict(kernel_size=2),
+    (2, 1, 5, 6): dict(kernel_size=3, stride=2, padding=1),
+    (1, 2, 6, 7): dict(kernel_size=(2, 3), stride=(2, 1), padding=(1, 1)),
+    (2, 1, 7, 5): dict(kernel_size=2, stride=1, dilation=2),  # max_pool2d only
+}
+ADAPTIVE_CASES = {(1, 2, 5, 5): 1, (2, 1, 5, 7): (2, 3), (1, 1, 4, 6): (4, 2)}
+
+
+def _cases(table):
+    def make(rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+        keys = list(table)
+        key = keys[int(rng.integers(len(keys)))]
+        shapes = key if isinstance(key[0], tuple) else (key,)
+        return tuple(rng.uniform(-2, 2, size=s) for s in shapes)
+
+    return make
+
+
+def _key(*xs):
+    return tuple(np.shape(x.data if isinstance(x, tg.Value) else x) for x in xs)
+
+
+def _np_pads(padding, k, d):
+    if padding == "same":
+        total = [d[i] * (k[i] - 1) for i in range(2)]
+        return [(t // 2, t - t // 2) for t in total]
+    p = (padding, padding) if isinstance(padding, int) else padding
+    return [(p[0], p[0]), (p[1], p[1])]
+
+
+def _two(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def _np_conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """The definition, one output element at a time (a reference, not an implementation)."""
+    s, d, k = _two(stride), _two(dilation), w.shape[2:]
+    xp = np.pad(x, [(0, 0), (0, 0), *_np_pads(padding, k, d)])
+    n, c = x.shape[:2]
+    o, cg = w.shape[:2]
+    ho = (xp.shape[2] - d[0] * (k[0] - 1) - 1) // s[0] + 1
+    wo = (xp.shape[3] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    out = np.zeros((n, o, ho, wo))
+    for oc in range(o):
+        g = oc // (o // groups)
+        for y in range(ho):
+            for z in range(wo):
+                patch = xp[:, g * cg:(g + 1) * cg, y * s[0]: y * s[0] + d[0] * (k[0] - 1) + 1: d[0],
+                           z * s[1]: z * s[1] + d[1] * (k[1] - 1) + 1: d[1]]
+                out[:, oc, y, z] = (patch * w[oc]).sum(axis=(1, 2, 3))
+    return out if b is None else out + b[None, :, None, None]
+
+
+def _np_conv1d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    pad = padding if isinstance(padding, str) else (0, padding)
+    return _np_conv2d(x[:, :, None], w[:, :, None], b, (1, stride), pad, (1, dilation), groups)[:, :, 0]
+
+
+def _np_conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The definition: each input pixel scatters its kernel-weighted window into the output."""
+    s, p, op, d = _two(stride), _two(padding), _two(output_padding), _two(dilation)
+    n, c, h, wd = x.shape
+    cg, og, kh, kw = w.shape
+    o = og * groups
+    full = np.zeros((n, o, (h - 1) * s[0] + d[0] * (kh - 1) + 1 + op[0], (wd - 1) * s[1] + d[1] * (kw - 1) + 1 + op[1]))
+    for ci in range(c):
+        g = ci // (c // groups)
+        for y in range(h):
+            for z in range(wd):
+                for i in range(kh):
+                    for j in range(kw):
+                        full[:, g * og:(g + 1) * og, y * s[0] + i * d[0], z * s[1] + j * d[1]] += (
+                            x[:, ci, y, z, None] * w[ci, :, i, j])
+    out = full[:, :, p[0]: full.shape[2] - p[0], p[1]: full.shape[3] - p[1]]
+    return out if b is None else out + b[None, :, None, None]
+
+
+def _np_group_norm(x, groups, w, b, eps=1e-5):
+    g = x.reshape(x.shape[0], groups, -1)
+    y = ((g - g.mean(-1, keepdims=True)) / np.sqrt(g.var(-1, keepdims=True) + eps)).reshape(x.shape)
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    return y * w.reshape(shape) + b.reshape(shape)
+
+
+def _np_pool(x, kernel_size, stride=None, padding=0, dilation=1, how="max"):
+    k = _two(kernel_size)
+    s, p, d = _two(stride or kernel_size), _two(padding), _two(dilation)
+    fill = -np.inf if how == "max" else 0.0
+    xp = np.pad(x, [(0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])], constant_values=fill)
+    ho = (xp.shape[2] - d[0] * (k[0] - 1) - 1) // s[0] + 1
+    wo = (xp.shape[3] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    out = np.zeros(x.shape[:2] + (ho, wo))
+    for y in range(ho):
+        for z in range(wo):
+            win = xp[:, :, y * s[0]: y * s[0] + d[0] * (k[0] - 1) + 1: d[0], z * s[1]: z * s[1] + d[1] * (k[1] - 1) + 1:
+                     d[1]]
+            out[:, :, y, z] = win.max(axis=(2, 3)) if how == "max" else win.mean(axis=(2, 3))
+    return out
+
+
+def _np_adaptive(x, size):
+    oh, ow = _two(size)
+    h, w = x.shape[2:]
+    out = np.zeros(x.shape[:2] + (oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, :, i, j] = x[:, :, i * h // oh: -(-(i + 1) * h // oh), j * w // ow: -(-(j + 1) * w // ow)].mean(
+                axis=(2, 3))
+    return out
+
+
+IM2COL_GEOM = ((2, 3), (2, 1), ((1, 0), (0, 2)), (1, 2))  # kernel, stride, ((top, bottom), (left, right)), dilation
+
+
+def _np_im2col(x):
+    (kh, kw), s, p, d = IM2COL_GEOM
+    xp = np.pad(x, [(0, 0), (0, 0), *p])
+    ho = (xp.shape[2] - d[0] * (kh - 1) - 1) // s[0] + 1
+    wo = (xp.shape[3] - d[1] * (kw - 1) - 1) // s[1] + 1
+    out = np.zeros(x.shape[:2] + (ho, wo, kh, kw))
+    for y in range(ho):
+        for z in range(wo):
+            for i in range(kh):
+                for j in range(kw):
+                    out[:, :, y, z, i, j] = xp[:, :, y * s[0] + i * d[0], z * s[1] + j * d[1]]
+    return out
+
+
+def _np_col2im(cols):
+    """The adjoint of _np_im2col (its transpose, column by column): sum(col2im(c) * x) == sum(c * im2col(x))."""
+    shape = (2, 1, 4, 5)
+    basis = np.eye(int(np.prod(shape))).reshape(-1, *shape)
+    return np.array([(_np_im2col(e) * cols).sum() for e in basis]).reshape(shape)
+
+
+def _np_layer_norm(x, w=None, b=None, dims=1, eps=1e-5):
+    axes = tuple(range(x.ndim - dims, x.ndim))
+    y = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
+    return y * (1 if w is None else w) + (0 if b is None else b)
+
+
+def _np_batch_norm(x, w, b, mean=None, var=None, eps=1e-5):
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    axes = (0, *range(2, x.ndim))
+    mean = x.mean(axis=axes, keepdims=True) if mean is None else mean.reshape(shape)
+    var = x.var(axis=axes, keepdims=True) if var is None else var.reshape(shape)
+    return (x - mean) / np.sqrt(var + eps) * w.reshape(shape) + b.reshape(shape)
+
+
+BN_MEAN, BN_VAR = np.array([0.5, -1.0, 0.25]), np.array([1.5, 0.5, 2.0])
+EMB_INDEX = np.array([[1, 0, 3], [3, 3, 2]])  # repeats: gradients add up
+
+
+def _dropout_mask(shape, p=0.4):
+    return (np.random.default_rng(5).random(shape) >= p) / (1 - p)
+
+
+def _np_sdpa(q, k, v, mask=None):
+    scores = q @ k.swapaxes(-1, -2) / np.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf) if mask.dtype == bool else scores + mask
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return (e / e.sum(axis=-1, keepdims=True)) @ v
+
+
+CAUSAL = np.tril(np.ones((3, 3), dtype=bool))
+SDPA_BOOL_MASK = np.array([[True, False, True, True], [False, True, True, False], [True, True, False, True]])
+
+
+def _f():
+    from tinygrad_edu.nn import functional
+
+    return functional
+
+
+OPS += [
+    Op("conv2d", lambda *xs: _f().conv2d(*xs, **CONV_CASES[_key(*xs)]),
+       lambda *xs: _np_conv2d(*xs, **CONV_CASES[_key(*xs)]), "fixed", make_inputs=_cases(CONV_CASES),
+       covers=("conv2d", "im2col")),
+    Op("conv1d", lambda *xs: _f().conv1d(*xs, **CONV1D_CASES[_key(*xs)]),
+       lambda *xs: _np_conv1d(*xs, **CONV1D_CASES[_key(*xs)]), "fixed", make_inputs=_cases(CONV1D_CASES)),
+    Op("conv_transpose2d", lambda *xs: _f().conv_transpose2d(*xs, **CONV_T_CASES[_key(*xs)]),
+       lambda *xs: _np_conv_transpose2d(*xs, **CONV_T_CASES[_key(*xs)]), "fixed", make_inputs=_cases(CONV_T_CASES)),
+    Op("group_norm", lambda x, w, b: _f().group_norm(x, 2, w, b), lambda x, w, b: _np_group_norm(x, 2, w, b),
+       "fixed", make_inputs=_fixed((2, 4, 3), (4,), (4,))),
+    Op("im2col", lambda a: __import__("tinygrad_edu.ops.conv", fromlist=["_"]).im2col(a, *IM2COL_GEOM), _np_im2col,
+       "fixed", make_inputs=_fixed((2, 1, 4, 5))),
+    Op("col2im", lambda a: __import__("tinygrad_edu.ops.conv", fromlist=["_"]).col2im(a, (2, 1, 4, 5), *IM2COL_GEOM),
+       _np_col2im, "fixed", make_inputs=_fixed(_np_im2col(np.zeros((2, 1, 4, 5))).shape)),
+    Op("max_pool2d", lambda a: _f().max_pool2d(a, **POOL_CASES[a.shape]),
+       lambda a: _np_pool(a, **POOL_CASES[a.shape]), "fixed", make_inputs=_cases(POOL_CASES)),
+    Op("avg_pool2d", lambda a: _f().avg_pool2d(a, **POOL_CASES[a.shape]),
+       lambda a: _np_pool(a, **POOL_CASES[a.shape], how="mean"), "fixed",
+       make_inputs=_cases({k: v for k, v in POOL_CASES.items() if "dilation" not in v})),
+    Op("adaptive_avg_pool2d", lambda a: _f().adaptive_avg_pool2d(a, ADAPTIVE_CASES[a.shape]),
+       lambda a: _np_adaptive(a, ADAPTIVE_CASES[a.shape]), "fixed", make_inputs=_cases(ADAPTIVE_CASES)),
+    Op("dropout", lambda a: _f().dropout(a, 0.4, True, generator=np.random.default_rng(5)),
+       lambda a: a * _dropout_mask(a.shape), "fixed", make_inputs=_fixed((3, 4))),
+    Op("dropout_eval", lambda a: _f().dropout(a, 0.4, False) * 1.0, lambda a: a, "fixed",
+       make_inputs=_fixed((2, 3)), covers=("dropout",)),
+    Op("embedding", lambda w: _f().embedding(EMB_INDEX, w), lambda w: w[EMB_INDEX], "fixed",
+       make_inputs=_fixed((4, 3))),
+    Op("layer_norm", lambda x, w, b: _f().layer_norm(x, (3, 4), w, b), lambda x, w, b: _np_layer_norm(x, w, b, 2),
+       "fixed", make_inputs=_fixed((2, 3, 4), (3, 4), (3, 4))),
+    Op("layer_norm_no_affine", lambda x: _f().layer_norm(x, 5), lambda x: _np_layer_norm(x), "fixed",
+       make_inputs=_fixed((3, 5)), covers=("layer_norm",)),
+    Op("batch_norm_training", lambda x, w, b: _f().batch_norm(x, None, None, w, b, training=True),
+       _np_batch_norm, "fixed", make_inputs=_fixed((4, 3, 2, 1), (3,), (3,)), covers=("batch_norm",)),
+    Op("batch_norm_eval", lambda x, w, b: _f().batch_norm(x, BN_MEAN, BN_VAR, w, b),
+       lambda x, w, b: _np_batch_norm(x, w, b, BN_MEAN, BN_VAR), "fixed", make_inputs=_fixed((2, 3, 3), (3,), (3,)),
+       covers=("batch_norm",)),
+    Op("scaled_dot_product_attention", lambda q, k, v: _f().scaled_dot_product_attention(q, k, v), _np_sdpa,
+       "fixed", make_inputs=_fixed((2, 3, 2), (2, 4, 2), (2, 4, 3))),
+    Op("sdpa_causal", lambda q, k, v: _f().scaled_dot_product_attention(q, k, v, is_causal=True),
+       lambda q, k, v: _np_sdpa(q, k, v, CAUSAL), "fixed", make_inputs=_fixed((1, 2, 3, 2), (1, 2, 3, 2), (1, 2, 3, 2)),
+       covers=("scaled_dot_product_attention",)),
+    Op("sdpa_bool_mask", lambda q, k, v: _f().scaled_dot_product_attention(q, k, v, attn_mask=SDPA_BOOL_MASK),
+       lambda q, k, v: _np_sdpa(q, k, v, SDPA_BOOL_MASK), "fixed", make_inputs=_fixed((3, 2), (4, 2), (4, 2)),
+       covers=("scaled_dot_product_attention",)),
+    Op("sdpa_float_mask", lambda q, k, v, m: _f().scaled_dot_product_attention(q, k, v, attn_mask=m),
+       _np_sdpa, "fixed", make_inputs=_fixed((2, 3, 2), (2, 4, 2), (2, 4, 2), (3, 4)),
+       covers=("scaled_dot_product_attention",)),
+]

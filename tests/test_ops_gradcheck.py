@@ -161,6 +161,8 @@ def _engine_ops() -> set[str]:
     names |= {"concatenate", "stack", "where"}
     names |= {"pad", "meshgrid"}
     names |= {"einsum", "outer", "tensordot"}
+    names |= {"conv2d", "conv1d", "conv_transpose2d", "im2col", "col2im", "max_pool2d", "avg_pool2d",
+              "adaptive_avg_pool2d"}  # ops/conv.py
     return names
 
 

@@ -288,7 +288,8 @@ def moons_page(path: str | os.PathLike[str] | None = None, *, points: int = 60, 
             scores = np.tanh(_mlp_scores(m, plane))  # in (-1, 1): blue below 0, red above
             frames.append({"step": k, "loss": round(loss, 6), "surface": _bytes(scores, -1, 1),
                            "weights": {"accuracy": round(acc, 4),
-                                       "output layer w": _numbers(np.array([w.data for w in m.layers[-1].neurons[0].w]))}})
+                                       "output layer w": _numbers(np.array([w.data for w in
+                                                                            m.layers[-1].neurons[0].w]))}})
 
     train_moons(model, X, y, steps, on_step=record)
     run = {"name": f"MLP(2, [16, 16, 1]) on {len(X)} points", "kind": "moons", "grid": GRID,

@@ -27,6 +27,24 @@ from .activation import (
     Softsign,
     Tanh,
 )
+
+# issue 13: convolution, pooling, normalisation, dropout, embedding layers and the containers
+from .containers import ModuleDict, ModuleList
+from .layers import (
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    Conv1d,
+    Conv2d,
+    ConvTranspose2d,
+    Dropout,
+    Embedding,
+    GroupNorm,
+    LayerNorm,
+    MaxPool2d,
+    MultiheadAttention,
+)
 from .modules import (
     MLP,
     Flatten,
@@ -80,3 +98,7 @@ __all__ += [
     "Softsign",
 ]
 
+__all__ += [
+    "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d", "Dropout",
+    "Embedding", "GroupNorm", "LayerNorm", "MaxPool2d", "ModuleDict", "ModuleList", "MultiheadAttention",
+]

@@ -10,7 +10,23 @@ from collections.abc import Sequence
 
 from ..engine import Operand, Value, make_op
 from ..errors import ShapeError, fmt_shape
+from ..ops.conv import (  # noqa: F401 (re-exported: convolutions and poolings, issue 13)
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv_transpose2d,
+    max_pool2d,
+)
 from ..ops.shape import pad as _pad
+from .layer_functions import (  # noqa: F401 (re-exported: issue 13's layers as functions)
+    batch_norm,
+    dropout,
+    embedding,
+    group_norm,
+    layer_norm,
+    scaled_dot_product_attention,
+)
 from .losses import (  # noqa: F401 (re-exported: nn.functional is where users find them)
     _value,
     binary_cross_entropy,

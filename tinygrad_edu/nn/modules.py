@@ -149,6 +149,28 @@ class Module:
                         seen.add(item)
                         yield (f"{mod_name}.{path}" if mod_name else path), item
 
+    # ---- buffers: state that is saved but not trained (batch norm's running statistics) ----
+    def register_buffer(self, name: str, tensor: np.ndarray | None) -> None:
+        """Keep ``tensor`` (a NumPy array, or None) as attribute ``name``, saved in ``state_dict`` but not trained."""
+        if tensor is not None and not isinstance(tensor, np.ndarray):
+            raise DataError(f"register_buffer: {name!r} must be a NumPy array or None, got {type(tensor).__name__}")
+        object.__setattr__(self, name, tensor)
+        names = vars(self).setdefault("_buffer_names", [])
+        if name not in names:
+            names.append(name)
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
+        """(dotted name, array) for the buffers of this module and all below it (None buffers skipped)."""
+        for mod_name, module in self.named_modules(prefix):
+            for name in vars(module).get("_buffer_names", ()):
+                buf = getattr(module, name)
+                if buf is not None:
+                    yield (f"{mod_name}.{name}" if mod_name else name), buf
+
+    def buffers(self) -> list[np.ndarray]:
+        """All buffers, in the order of ``named_buffers``."""
+        return [b for _, b in self.named_buffers()]
+
     def parameters(self) -> list[Value]:
         """All parameters, in the order of ``named_parameters``."""
         return [p for _, p in self.named_parameters()]
@@ -174,11 +196,13 @@ class Module:
 
     # ---- state -------------------------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Parameter name -> a copy of its data as a NumPy array (0-d for scalar Values)."""
-        return OrderedDict((name, np.array(p.data)) for name, p in self.named_parameters())
+        """Parameter and buffer name -> a copy of its data as a NumPy array (0-d for scalar Values)."""
+        state = OrderedDict((name, np.array(p.data)) for name, p in self.named_parameters())
+        state.update((name, np.array(b)) for name, b in self.named_buffers())
+        return state
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> None:
-        """Copy arrays into the parameters; with ``strict`` every name must match both ways.
+        """Copy arrays into the parameters and buffers; with ``strict`` every name must match both ways.
 
         All or nothing: every entry is checked (names, shapes, real numbers that convert to the parameter's
         dtype) before any parameter is written, so on an error the module is exactly as it was.
@@ -187,6 +211,7 @@ class Module:
         if not isinstance(state_dict, Mapping):
             raise DataError(f"{where}: expected a mapping of names to arrays, got {type(state_dict).__name__}")
         params = dict(self.named_parameters())
+        params.update((name, Value(b, copy=False)) for name, b in self.named_buffers())  # views: written in place
         missing = [k for k in params if k not in state_dict]
         unexpected = [k for k in state_dict if k not in params]
         if strict and (missing or unexpected):
