@@ -48,7 +48,7 @@ assert nn.parameter_table(net)[-1]["total"] == 81""",
     "the label is the class the network rates highest (2), 2.4032 when it is 9."),
     """output = Value(np.array([0.54, 0.24, 0.92, 0.61, 0.51, 0.14, 0.42, 0.32, 0.51, 0.87]))
 for label, lecture in [(2, "2.3032"), (9, "2.4032")]:
-    one_hot = nn.functional.one_hot([label], 10)[0].astype(float)
+    one_hot = nn.functional.one_hot([label], 10)[0].double()
     loss = nn.functional.mse_loss(output, one_hot, reduction="sum")
     print(f"label {label}: L = {loss.item():.4f} (lecture {lecture})")
     assert f"{loss.item():.4f}" == lecture""",
