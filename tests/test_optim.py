@@ -23,6 +23,9 @@ CASES = [
     ("SGD", {"lr": 0.1, "momentum": 0.5, "dampening": 0.3, "weight_decay": 0.1}),
     ("Adam", {"lr": 0.01}),
     ("Adam", {"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 0.1}),
+    ("AdamW", {"lr": 0.01}),
+    ("AdamW", {"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 0.1}),
+    ("AdamW", {"lr": 0.01, "weight_decay": 0.0}),
 ]
 
 
@@ -64,7 +67,8 @@ def test_plain_sgd_formula() -> None:
 def test_steps_are_in_place_and_allocation_free() -> None:
     p = Value(np.zeros((256, 256), np.float32))
     buffer = p.data
-    for opt in (optim.SGD([p], lr=0.1, momentum=0.9, weight_decay=1e-4), optim.Adam([p], weight_decay=1e-4)):
+    for opt in (optim.SGD([p], lr=0.1, momentum=0.9, weight_decay=1e-4), optim.Adam([p], weight_decay=1e-4),
+                optim.AdamW([p])):
         p.grad = np.ones_like(p.data)
         opt.step()  # the first step allocates the buffers
         tracemalloc.start()
@@ -125,6 +129,7 @@ def test_bad_arguments() -> None:
         (lambda p: optim.Adam(p, betas=(0.9, 1.0)), ["betas[1]", "[0, 1)"]),
         (lambda p: optim.Adam(p, betas=(0.9,)), ["betas", "pair"]),
         (lambda p: optim.Adam(p, eps=-1e-8), ["eps"]),
+        (lambda p: optim.AdamW(p, weight_decay=-0.1), ["AdamW", "weight_decay"]),
         (lambda p: optim.StepLR(optim.SGD(p, lr=0.1), step_size=0), ["StepLR", "step_size"]),
         (lambda p: optim.CosineAnnealingLR(optim.SGD(p, lr=0.1), T_max=0), ["T_max"]),
     ],
@@ -148,7 +153,8 @@ def test_empty_or_non_value_parameters_keep_their_builtin_classes() -> None:
 def test_optimizers_and_schedulers_print_their_hyperparameters_like_pytorch() -> None:
     torch = pytest.importorskip("torch")
     p, tp = [Value(np.ones(2))], [torch.nn.Parameter(torch.ones(2))]
-    for name, kwargs in (("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}), ("Adam", {"betas": (0.8, 0.99)})):
+    for name, kwargs in (("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}), ("Adam", {"betas": (0.8, 0.99)}),
+                         ("AdamW", {"weight_decay": 0.05})):
         ours = repr(getattr(optim, name)(p, **kwargs)).splitlines()
         theirs = repr(getattr(torch.optim, name)(tp, **kwargs)).splitlines()
         assert ours[:2] == theirs[:2] == [f"{name} (", "Parameter Group 0"] and ours[-1] == theirs[-1] == ")"

@@ -1,4 +1,4 @@
-"""Optimizers (SGD, Adam) and learning-rate schedules, with PyTorch's update rules.
+"""Optimizers (SGD, Adam, AdamW) and learning-rate schedules, with PyTorch's update rules.
 
 ``step()`` changes ``p.data`` in place. For tensor parameters every buffer it
 needs (momentum, Adam's moments, a small scratch block) is allocated on the
@@ -310,6 +310,7 @@ class Adam(Optimizer):
 
     _hyperparameters = ("lr", "betas", "eps", "weight_decay")
     _state_names = {"t": "step", "m": "exp_avg", "v": "exp_avg_sq"}
+    _decay_in_gradient = True  # Adam: weight decay is an L2 term in the gradient; AdamW: see there
 
     def __init__(
         self,
@@ -320,17 +321,19 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        _check("Adam", "eps", eps, eps >= 0, ">= 0")
-        _check("Adam", "betas", betas, isinstance(betas, tuple | list) and len(betas) == 2, "a pair (beta1, beta2)")
+        name = type(self).__name__  # Adam or AdamW
+        _check(name, "eps", eps, eps >= 0, ">= 0")
+        _check(name, "betas", betas, isinstance(betas, tuple | list) and len(betas) == 2, "a pair (beta1, beta2)")
         betas = (betas[0], betas[1])
         for i, beta in enumerate(betas):
-            _check("Adam", f"betas[{i}]", beta, 0 <= beta < 1, "in [0, 1)")
-        _check("Adam", "weight_decay", weight_decay, weight_decay >= 0, ">= 0")
+            _check(name, f"betas[{i}]", beta, 0 <= beta < 1, "in [0, 1)")
+        _check(name, "weight_decay", weight_decay, weight_decay >= 0, ">= 0")
         self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
 
     def _update_scalar(self, x: float, g: float, state: dict[str, Any]) -> float:
         b1, b2 = self.betas
-        g = g + self.weight_decay * x
+        if self._decay_in_gradient:
+            g = g + self.weight_decay * x
         t = state["t"] = state.get("t", 0) + 1
         m = state["m"] = b1 * state.get("m", 0.0) + (1 - b1) * g
         v = state["v"] = b2 * state.get("v", 0.0) + (1 - b2) * g * g
@@ -347,7 +350,8 @@ class Adam(Optimizer):
         m, v = state["m"], state["v"]
         state["t"] += 1
         t = state["t"]
-        g = self._with_weight_decay(x, g, state)  # L2 penalty folded into the gradient, as PyTorch's Adam does
+        if self._decay_in_gradient:
+            g = self._with_weight_decay(x, g, state)  # L2 penalty folded into the gradient, as PyTorch's Adam does
         m *= b1
         np.multiply(g, 1 - b1, out=tmp)
         m += tmp  # m = b1 m + (1 - b1) g
@@ -361,6 +365,34 @@ class Adam(Optimizer):
         np.divide(m, tmp, out=tmp)
         tmp *= self.lr / (1 - b1**t)
         x -= tmp
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): x <- x (1 - lr wd), then Adam's step.
+
+    The decay shrinks the weights directly instead of entering the moments, so it is not scaled down by
+    Adam's 1/sqrt(v); ``weight_decay`` defaults to 0.01, as in ``torch.optim.AdamW``.
+    """
+
+    _decay_in_gradient = False
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+    def _update_scalar(self, x: float, g: float, state: dict[str, Any]) -> float:
+        return super()._update_scalar(x * (1.0 - self.lr * self.weight_decay), g, state)
+
+    def _update_array(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
+        if self.weight_decay:
+            x *= 1.0 - self.lr * self.weight_decay  # x <- x (1 - lr wd), in place
+        super()._update_array(x, g, state)
 
 
 class LRScheduler:
