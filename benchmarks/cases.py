@@ -668,3 +668,9 @@ def lenet_step(quick: bool) -> list[Row]:
 
 
 CASES.append(lenet_step)
+
+
+# ---- 11. issue 13: one transformer training step (benchmarks/transformer_case.py) -------------------------
+from .transformer_case import transformer_step  # noqa: E402  (it uses measure and row from above)
+
+CASES.append(transformer_step)

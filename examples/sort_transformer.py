@@ -98,7 +98,8 @@ class Block(nn.Module):
         self.ln1 = nn.LayerNorm(d_model)
         self.attn = CausalSelfAttention(d_model, n_head, generator)
         self.ln2 = nn.LayerNorm(d_model)
-        self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model, generator=generator), nn.GELU(),
+        self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model, generator=generator),
+                                 nn.GELU(approximate="tanh"),  # GPT-2's GELU: the tanh form
                                  nn.Linear(4 * d_model, d_model, generator=generator))
 
     def forward(self, x: tg.Value) -> tg.Value:

@@ -36,6 +36,7 @@ def test_quick_mode_produces_a_number_for_every_case(capsys) -> None:
     rows = run.main(["--quick"])
     names = {r["case"].split(".")[0] for r in rows}
     assert {"1", "2", "3", "4", "5", "6", "7", "8", "9a", "9b"} <= names
+    assert "11" in names  # issue 13: the transformer step (benchmarks/transformer_case.py)
     ours = [r for r in rows if r["engine"].startswith("tinygrad_edu")]
     assert ours and all(r["value"] is not None and r["value"] > 0 for r in ours if "MNIST" not in r["case"]
                         or "not found" not in r["note"])

@@ -3,23 +3,12 @@ state_dict loads into the same transformer written in PyTorch and gives the same
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks.transformer_case import sort_example, torch_sort_gpt  # the PyTorch twin: shared with case 11
 
-
-def _example():
-    spec = importlib.util.spec_from_file_location("example_sort_transformer", ROOT / "examples" / "sort_transformer.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-st = _example()
+st = sort_example()  # examples/sort_transformer.py as a module
 
 
 @pytest.fixture(scope="module")
@@ -51,55 +40,13 @@ def test_a_short_run_learns_to_sort(short_run, capsys) -> None:
     assert out.exists()
 
 
-def _torch_sort_gpt(torch, vocab_size: int, block_size: int, d_model: int, n_head: int, n_layer: int):
-    """The same architecture in PyTorch, its attributes named as the example's, so the keys match."""
-    tnn, tF = torch.nn, torch.nn.functional
-
-    class CausalSelfAttention(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.qkv = tnn.Linear(d_model, 3 * d_model)
-            self.proj = tnn.Linear(d_model, d_model)
-
-        def forward(self, x):
-            b, t, c = x.shape
-            q, k, v = (z.view(b, t, n_head, c // n_head).transpose(1, 2) for z in self.qkv(x).split(c, dim=-1))
-            y = tF.scaled_dot_product_attention(q, k, v, is_causal=True)
-            return self.proj(y.transpose(1, 2).reshape(b, t, c))
-
-    class Block(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.ln1, self.attn, self.ln2 = tnn.LayerNorm(d_model), CausalSelfAttention(), tnn.LayerNorm(d_model)
-            self.mlp = tnn.Sequential(tnn.Linear(d_model, 4 * d_model), tnn.GELU(), tnn.Linear(4 * d_model, d_model))
-
-        def forward(self, x):
-            x = x + self.attn(self.ln1(x))
-            return x + self.mlp(self.ln2(x))
-
-    class SortGPT(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.tok_emb, self.pos_emb = tnn.Embedding(vocab_size, d_model), tnn.Embedding(block_size, d_model)
-            self.blocks = tnn.ModuleList([Block() for _ in range(n_layer)])
-            self.ln_f, self.head = tnn.LayerNorm(d_model), tnn.Linear(d_model, vocab_size, bias=False)
-
-        def forward(self, idx):
-            x = self.tok_emb(idx) + self.pos_emb(torch.arange(idx.shape[1]))
-            for block in self.blocks:
-                x = block(x)
-            return self.head(self.ln_f(x))
-
-    return SortGPT()
-
-
 def test_the_saved_state_dict_loads_into_pytorch_and_gives_the_same_outputs(short_run) -> None:
     torch = pytest.importorskip("torch")
     from safetensors.torch import load_file
 
     result, out = short_run
     model = result["model"]
-    twin = _torch_sort_gpt(torch, vocab_size=3, block_size=11, d_model=48, n_head=3, n_layer=2)
+    twin = torch_sort_gpt(torch, vocab_size=3, block_size=11, d_model=48, n_head=3, n_layer=2)
     state = load_file(str(out))  # the file the example wrote, read by safetensors' own PyTorch loader
     assert sorted(state) == sorted(twin.state_dict())  # the same names: strict loading below checks it too
     twin.load_state_dict(state, strict=True)
