@@ -19,7 +19,7 @@ import math
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -123,7 +123,7 @@ def op_label(v: Value) -> str:
     return " ".join([op or "?"] + shown)  # plain text: draw_graph escapes it
 
 
-def _value_label(v: Value, kind: str, show_data: bool, show_grad: bool, fill: str) -> str:
+def _value_label(v: Value, kind: str, show_data: bool, show_grad: bool, fill: str, stacked: bool = False) -> str:
     title = v.label or ("output" if kind == "output" else "")
     scalar = v.data.__class__ is float or np.size(v.data) == 1 and np.ndim(v.data) == 0
     cells = []
@@ -134,7 +134,7 @@ def _value_label(v: Value, kind: str, show_data: bool, show_grad: bool, fill: st
             cells.append(f"data {fmt(np.asarray(v.data).reshape(-1)[0])}")
         if show_grad:
             cells.append("grad " + ("–" if v.grad is None else fmt(np.asarray(raw(v.grad)).reshape(-1)[0])))
-        return _table_row(cells or ["&#160;"], fill)
+        return (_table_col if stacked else _table_row)(cells or ["&#160;"], fill)
     head = f"<B>{esc(title)}</B> " if title else ""
     rows = [f"{head}{esc(tuple(np.shape(v.data)))} {esc(np.asarray(v.data).dtype)}"]
     if show_data:
@@ -202,6 +202,9 @@ def draw_graph(
     title: str | None = None,
     node_ids: dict[Value, str] | None = None,
     max_size: tuple[float, float] | None = None,
+    collapse: Collection[str] = (),
+    repeats: int | None = None,
+    stacked: bool = False,
 ) -> graphviz.Digraph:
     """Draw the graph that produced ``root`` as a ``graphviz.Digraph``.
 
@@ -211,6 +214,9 @@ def draw_graph(
     ``m0`` for a merged group); the names are the ``<title>`` of the nodes in Graphviz's SVG.
     ``rankdir="auto"`` draws chains deeper than 3 values top to bottom (they read on a screen by scrolling down),
     small graphs left to right; ``max_size`` (width, height in inches) scales a larger drawing down to fit.
+    ``collapse`` names module classes drawn as one node each (``{"LayerNorm"}``); ``repeats=n`` draws the first
+    ``n`` of each run of repeated sibling modules (a transformer's blocks) in full and the rest as one node.
+    ``stacked=True`` draws a number's label, data and grad one under another (narrower: for wide graphs).
 
     >>> from tinygrad_edu import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -231,6 +237,11 @@ def draw_graph(
     for name, cap in (("max_nodes", max_nodes), ("max_clusters", max_clusters)):
         if isinstance(cap, bool) or not isinstance(cap, (int, np.integer)) or cap <= 0:
             raise ArgumentError(f"draw_graph: {name} must be a positive whole number, got {cap!r}")
+    if repeats is not None and (isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer))
+                                or repeats < 1):
+        raise ArgumentError(f"draw_graph: repeats must be a positive whole number or None, got {repeats!r}")
+    if isinstance(collapse, str):
+        collapse = (collapse,)  # one class name, not its letters
     nodes = walk(root)
     if rankdir == "auto":
         rankdir = "TB" if _depth(nodes) > 3 else "LR"
@@ -248,7 +259,7 @@ def draw_graph(
         elif not p.scope:
             home[p] = next(iter(where)) if len(where) == 1 else ()
     plan = _plan(nodes, root, {v: home.get(v, v.scope) for v in nodes}, max_nodes, max_clusters if group else None,
-                 collapse_modules)
+                 collapse_modules, frozenset(collapse), repeats)
 
     dot = graphviz.Digraph(graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
                                        # bound dot's network simplex (ranking, then x positions): without a limit a
@@ -293,7 +304,8 @@ def draw_graph(
         node_id = f"v{len(ids)}"
         ids[v] = node_id
         fill = (_grad_color(v) if grad_colors else None) or COLORS[kind]
-        place(scope, node_id, label=_value_label(v, kind, show_data, show_grad, fill), shape="none", margin="0")
+        place(scope, node_id, label=_value_label(v, kind, show_data, show_grad, fill, stacked), shape="none",
+              margin="0")
         if v.parents:
             op_id = f"{node_id}op"
             place(scope, op_id, label=f"<{esc(op_label(v), 40)}>", shape="ellipse", style="filled",
@@ -345,34 +357,66 @@ OPS, FLAT = -1, -2  # merge depths below the module levels: repeated ops per mod
 
 
 def _plan(nodes: list[Value], root: Value, scopes: dict[Value, tuple[str, ...]], max_nodes: int,
-          max_clusters: int | None, collapse_modules: bool) -> _Plan:
+          max_clusters: int | None, collapse_modules: bool, collapse: frozenset[str] = frozenset(),
+          repeats: int | None = None) -> _Plan:
     """The least merging that brings the drawing under both caps (``max_clusters`` None: no clusters drawn).
 
-    Tried in order: modules below depth d as one node each (d from the deepest level up to 1); the same with the
-    middle of each long run of sibling modules merged; the top-level modules as one node each; repeated ops per
-    module; repeated ops anywhere (always small: one node per kind of op and of leaf).
+    First what was asked for: repeated sibling modules after the first ``repeats`` as one node, modules of the
+    classes in ``collapse`` as one node each. Then tried in order: modules below depth d as one node each (d from
+    the deepest level up to 1); the same with the middle of each long run of sibling modules merged; the
+    top-level modules as one node each; repeated ops per module; repeated ops anywhere (always small: one node
+    per kind of op and of leaf).
     """
+    asked: list[str] = []
+    runs0: dict[str, str] = {}
+    if repeats is not None:
+        scopes, runs0, asked = _merge_runs(nodes, scopes, keep=repeats)
+    if collapse:
+        scopes, shut = _collapse_classes(nodes, scopes, collapse)
+        runs0.update(shut)
+        if shut:
+            asked.append(f"modules of class {', '.join(sorted(collapse))} are drawn as one node each")
+    plan = _plan_caps(nodes, root, scopes, max_nodes, max_clusters, collapse_modules, runs0)
+    plan.runs = {**runs0, **plan.runs}
+    plan.notes = [*plan.notes, *asked] if plan.notes else asked
+    return plan
+
+
+def _collapse_classes(nodes: list[Value], scopes: dict[Value, tuple[str, ...]], classes: frozenset[str]
+                      ) -> tuple[dict[Value, tuple[str, ...]], dict[str, str]]:
+    """Scopes with every module of a class in ``classes`` (its outermost one) replaced by a merged scope."""
+    out, labels = {}, {}
+    for v, s in scopes.items():
+        for i, tag in enumerate(s):
+            if tag.rpartition(":")[2] in classes and not tag.startswith(RUN):
+                merged = f"{RUN}c{tag}"  # one merged node per module (the tag names it within its parent)
+                labels[merged] = f"<B>{esc(_scope_name(tag))}</B>"
+                s = s[:i] + (merged,)
+                break
+        out[v] = s
+    return out, labels
+
+
+def _plan_caps(nodes: list[Value], root: Value, scopes: dict[Value, tuple[str, ...]], max_nodes: int,
+               max_clusters: int | None, collapse_modules: bool, asked: dict[str, str]) -> _Plan:
+    """``_plan`` once what was asked for is merged (``asked``: its run tags, not to be merged again)."""
     ops = sum(1 for v in nodes if v.parents)
-    exceeded = len(nodes) + ops > max_nodes or _cluster_count(scopes.values(), max_clusters) > (max_clusters or 0)
     deepest = max((len(s) for s in scopes.values()), default=0)
+    keys, drawn, placed = _keys(nodes, root, scopes, deepest) if asked else (
+        dict.fromkeys(nodes), len(nodes) + ops, set(scopes.values()))
+    exceeded = drawn > max_nodes or _cluster_count(placed, max_clusters) > (max_clusters or 0)
     if not exceeded and (not collapse_modules or deepest == 0):
-        return _Plan(scopes, dict.fromkeys(nodes), {}, [])
+        return _Plan(scopes, keys, {}, [])
     over = (f"{len(nodes)} values and {ops} ops exceed the cap of {max_nodes} nodes"
             + (f" or {max_clusters} module boxes" if max_clusters else "") + ": ")
-    run_scopes, runs, run_notes = _merge_runs(nodes, scopes)
+    run_scopes, runs, run_notes = _merge_runs(nodes, scopes, skip=asked)
     top = min(1, deepest - 1) if collapse_modules else deepest  # collapse: the children of top-level modules
     attempts = [(scopes, d, list[str]()) for d in range(top, 0 if top else -1, -1)]
     if runs:
         attempts += [(run_scopes, d, run_notes) for d in range(max(len(s) for s in run_scopes.values()), 0, -1)]
     attempts += [(run_scopes, 0, run_notes), (run_scopes, OPS, run_notes), (run_scopes, FLAT, [])]
     for use, depth, notes in attempts:
-        keys = {v: _merge_key(v, use[v], depth, root) for v in nodes}
-        # merged ops or leaves that are alone in their group are drawn as themselves
-        counts = Counter(keys.values())
-        keys = {v: k if k is None or k[0] == "module" or counts[k] > 1 else None for v, k in keys.items()}
-        drawn = len({k for k in keys.values() if k is not None}) + sum(
-            1 + bool(v.parents) for v, k in keys.items() if k is None)
-        placed = {(k[1][:-1] if k and k[0] == "module" else use[v]) for v, k in keys.items()} if depth != FLAT else {()}
+        keys, drawn, placed = _keys(nodes, root, use, depth)
         if drawn > max_nodes or _cluster_count(placed, max_clusters) > (max_clusters or 0):
             if depth != FLAT:
                 continue
@@ -387,6 +431,19 @@ def _plan(nodes: list[Value], root: Value, scopes: dict[Value, tuple[str, ...]],
         lines[0] = over + lines[0]
         return _Plan({v: () for v in nodes} if depth == FLAT else use, keys, runs, lines)
     raise AssertionError("unreachable: the last attempt always returns")
+
+
+def _keys(nodes: list[Value], root: Value, use: dict[Value, tuple[str, ...]], depth: int
+          ) -> tuple[dict[Value, tuple | None], int, set[tuple[str, ...]]]:
+    """Each value's merge key at ``depth``, how many nodes that draws, and the scopes the nodes are placed in."""
+    keys = {v: _merge_key(v, use[v], depth, root) for v in nodes}
+    counts = Counter(keys.values())  # merged ops or leaves that are alone in their group are drawn as themselves
+    keys = {v: k if k is None or k[0] == "module" or counts[k] > 1 else None for v, k in keys.items()}
+    drawn = len({k for k in keys.values() if k is not None}) + sum(
+        1 + bool(v.parents) for v, k in keys.items() if k is None)
+    placed: set[tuple[str, ...]] = {()} if depth == FLAT else {
+        (k[1][:-1] if k and k[0] == "module" else use[v]) for v, k in keys.items()}
+    return keys, drawn, placed
 
 
 def _cluster_count(scopes: Iterable[tuple[str, ...]], max_clusters: int | None) -> int:
@@ -409,35 +466,31 @@ def _merge_key(v: Value, scope: tuple[str, ...], depth: int, root: Value) -> tup
     return ("ops", where, v.op) if v.parents else ("leaves", where, v.requires_grad)
 
 
-def _merge_runs(nodes: list[Value], scopes: dict[Value, tuple[str, ...]]
-                ) -> tuple[dict[Value, tuple[str, ...]], dict[str, str], list[str]]:
+def _merge_runs(nodes: list[Value], scopes: dict[Value, tuple[str, ...]], keep: int | None = None,
+                skip: Iterable[str] = ()) -> tuple[dict[Value, tuple[str, ...]], dict[str, str], list[str]]:
     """Scopes with the middle of each run of more than 3 sibling modules replaced by one run scope.
 
-    Returns the new scopes, each run's label (HTML, escaped) and a note per run.
+    With ``keep``: each run of more than ``keep`` + 1 consecutive repeated siblings (same class, same ops on
+    same shapes: a transformer's blocks, a layer's neurons) keeps its first ``keep`` modules, the rest become
+    the run. Tags in ``skip`` (runs merged before) are left alone. Returns the new scopes, each run's label
+    (HTML, escaped) and a note per run.
     """
-    children: dict[tuple[str, ...], dict[str, None]] = defaultdict(dict)  # parent -> child tags, first use first
-    for v in nodes:
+    children: dict[tuple[str, ...], dict[str, None]] = defaultdict(dict)  # parent -> child tags, computed first first
+    content: dict[tuple[str, ...], list[tuple[str, tuple[int, ...]]]] = defaultdict(list)  # scope -> (op, shape)s
+    for v in sorted(nodes, key=lambda v: not v.parents):  # ops in the order computed, then leaves (stable sort)
         s = scopes[v]
         for i in range(len(s)):
             children[s[:i]].setdefault(s[i])
+            if keep is not None:
+                content[s[: i + 1]].append((v.op, np.shape(v.data)))
     merged: dict[tuple[str, ...], str] = {}  # scope of a merged child -> its run tag
     runs: dict[str, str] = {}
-    notes = []
+    notes: list[str] = []
+    skip = set(skip)
     for parent, tags in children.items():
-        order = list(tags)
-        if len(order) <= 3:
-            continue
-        middle = order[1:-1]
-        tag = f"{RUN}{len(runs)}"
-        classes = Counter(t.rpartition(":")[2] for t in middle)
-        kinds = ", ".join(f"{n} × {c}" for c, n in classes.most_common(3)) + (", …" if len(classes) > 3 else "")
-        first, last = (t.rpartition(":")[0] or t for t in (middle[0], middle[-1]))
-        runs[tag] = f"<B>{esc(first, 20)} … {esc(last, 20)}</B><BR/>{esc(kinds, 80)}"
-        where = _scope_name(parent[-1]) if parent else "the top level"
-        notes.append(f"modules {clip(first, 20)} to {clip(last, 20)} of {clip(where, 40)} ({clip(kinds, 60)}) "
-                     "are drawn as one node")
-        for t in middle:
-            merged[parent + (t,)] = tag
+        same = {t: (t.rpartition(":")[2], tuple(content[parent + (t,)])) for t in tags} if keep is not None else {}
+        for middle in _runs_of(list(tags), keep, skip, same):
+            _name_run(parent, middle, f"{RUN}{'k' if keep else ''}{len(runs)}", merged, runs, notes)
     if not merged:
         return scopes, {}, []
     out = {}
@@ -448,6 +501,37 @@ def _merge_runs(nodes: list[Value], scopes: dict[Value, tuple[str, ...]]
                 break
         out[v] = s
     return out, runs, notes
+
+
+def _runs_of(order: list[str], keep: int | None, skip: set[str], same: dict[str, Any]) -> list[list[str]]:
+    """The sibling tags to merge: the middle of a long list (``keep`` None), or each repeated run after ``keep``.
+
+    ``same``: each tag's class and content; siblings repeat each other when theirs are equal.
+    """
+    order = [t for t in order if t not in skip]
+    if keep is None:
+        return [order[1:-1]] if len(order) > 3 else []
+    found, start = [], 0
+    for i in range(1, len(order) + 1):
+        if i == len(order) or same[order[i]] != same[order[start]]:
+            if i - start > keep + 1:  # (one module alone is no run: it stays as it is)
+                found.append(order[start + keep:i])
+            start = i
+    return found
+
+
+def _name_run(parent: tuple[str, ...], middle: list[str], tag: str, merged: dict[tuple[str, ...], str],
+              runs: dict[str, str], notes: list[str]) -> None:
+    """Record the run ``middle`` of ``parent``'s children as the one scope ``tag``, with its label and note."""
+    classes = Counter(t.rpartition(":")[2] for t in middle)
+    kinds = ", ".join(f"{n} × {c}" for c, n in classes.most_common(3)) + (", …" if len(classes) > 3 else "")
+    first, last = (t.rpartition(":")[0] or t for t in (middle[0], middle[-1]))
+    runs[tag] = f"<B>{esc(first, 20)} … {esc(last, 20)}</B><BR/>{esc(kinds, 80)}"
+    where = _scope_name(parent[-1]) if parent else "the top level"
+    notes.append(f"modules {clip(first, 20)} to {clip(last, 20)} of {clip(where, 40)} ({clip(kinds, 60)}) "
+                 "are drawn as one node")
+    for t in middle:
+        merged[parent + (t,)] = tag
 
 
 def _emit_clusters(dot: Any, clusters: dict[tuple[str, ...], list], computed: dict[tuple[str, ...], int]) -> None:
