@@ -46,6 +46,7 @@ KIND_NAMES = {
     "intermediate": "intermediate result",
     "output": "output (where backward starts)",
 }
+MAX_SIZE = (15.0, 80.0)  # inches (1080 x 5760 pt): the width of a laptop screen; longer pictures scroll down
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # characters XML (so dot) refuses
 _SPACES = str.maketrans({"\t": " ", "\n": " ", "\r": " "})  # dot drops tabs; a label is one line
 

@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from .graph_examples import DRAWING, EXAMPLES
-from .viz import draw_graph, render
+from .viz import MAX_SIZE, draw_graph, render
 
-MAX_SIZE = (15.0, 80.0)  # inches (1080 x 5760 pt): the width of a laptop screen; longer pictures scroll down
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
