@@ -21,7 +21,6 @@ from .graph_examples import DRAWING, EXAMPLES
 from .viz import MAX_SIZE, draw_graph, render
 
 
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``graph`` sub-command's options."""
     parser.description = __doc__
