@@ -50,7 +50,7 @@ def test_transformer_step_draws_block_0_in_full_and_blocks_1_to_3_as_one_node() 
                                                                     "ln_f (LayerNorm)"]
     assert "softmax" in source or "logsumexp" in source  # the attention itself is drawn op by op
     assert "exceed" not in source  # what was merged was asked for, not forced by the cap
-    assert nodes(source) <= 100  # 77 measured; 624 in full
+    assert nodes(source) <= 100  # 75 measured; 624 in full
     full = draw_graph(transformer_step()).source
     assert "exceed the cap of 400 nodes" in full  # without the options the cap merges the blocks' insides
 
@@ -115,3 +115,17 @@ def test_graph_command_options_override_the_examples_defaults(tmp_path) -> None:
     assert "LayerNorm are drawn" not in source and "<B>2 … 3</B>" in source
     with pytest.raises(SystemExit, match="--repeats must be 0 or more"):
         cli(["graph", "neuron", "--out", str(out), "--repeats", "-1"])
+
+
+def test_constants_made_inside_a_modules_forward_stay_in_that_module() -> None:
+    ids: dict = {}
+    root = transformer_step()
+    source = draw_graph(root, node_ids=ids, **DRAWING["transformer-step"]).source
+    fills = {ids[v] for v in ids if not v.parents and not v.requires_grad}  # the -inf of each causal mask
+    assert len(fills) == 2  # block 0's own box, and blocks 1-3's merged node (before: 4 boxes outside)
+    body = source[source.index("label=<<I>attn (CausalSelfAttention)</I>>"):]
+    assert any(re.search(rf"^\s*{i} \[label=", body[:body.index("label=<<I>mlp")], re.M) for i in fills)
+    ids = {}
+    outside = draw_graph(cnn_step(), node_ids=ids).source.split("subgraph cluster")[0]
+    unfolded = next(i for v, i in ids.items() if np.shape(v.data) == (8, 1, 28, 28, 5, 5))  # conv1's unfolded images
+    assert re.search(rf"^\s*{unfolded} \[label=", outside, re.M)  # a batch of data: outside, as the MNIST batch

@@ -237,7 +237,8 @@ def draw_graph(
     if rankdir == "auto":
         rankdir = "TB" if _depth(nodes) > 3 else "LR"
     # where leaves are drawn: data (no gradient) and leaves used by several modules (inputs) outside every module;
-    # a leaf made outside any forward and used in one module only (a parameter) inside that module
+    # a leaf made outside any forward and used in one module only (a parameter) inside that module; a number (not
+    # a batch) made inside a module's forward (attention's -inf mask fill) and used only there stays in that module
     users: dict[Value, set[tuple[str, ...]]] = defaultdict(set)
     for v in nodes:
         for p in v.parents:
@@ -246,7 +247,7 @@ def draw_graph(
     home: dict[Value, tuple[str, ...]] = {}
     for p, where in users.items():
         if not p.requires_grad:
-            home[p] = ()
+            home[p] = p.scope if p.scope and where == {p.scope} and np.size(p.data) == 1 else ()
         elif not p.scope:
             home[p] = next(iter(where)) if len(where) == 1 else ()
     merging = plan(nodes, root, {v: home.get(v, v.scope) for v in nodes}, max_nodes, max_clusters if group else None,
