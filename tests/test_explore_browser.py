@@ -2,7 +2,8 @@
 
 Pages open from file://; the tests press the page's own buttons and keys and read what it shows. A missing
 browser fails the run when TINYGRAD_EDU_REQUIRE_BROWSER is set (as in CI) and skips the tests otherwise.
-Timings (first paint, per step) of the 2-16-16-1 scalar MLP page are printed and kept as test properties.
+Timings (first paint, per step) of the 2-16-16-1 scalar MLP page and of the CNN step's page are printed and
+kept as test properties.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 
 from tinygrad_edu import Value, nn, trace_backward
 from tinygrad_edu.explore_cli import used_twice
-from tinygrad_edu.graph_examples import neuron, xor
+from tinygrad_edu.graph_examples import cnn_step, neuron, xor
 from tinygrad_edu.viz import draw_graph
 from tinygrad_edu.viz_page import forward_order, page_data, to_html
 
@@ -215,3 +216,47 @@ def test_scalar_mlp_2_16_16_1_opens_and_steps_without_delay(open_page, tmp_path,
     screenshot_is_not_blank(page, tmp_path / "mlp.png")
     assert paint < 3000 and ready < 3000, timings  # opens at once (measured here: see the README)
     assert per_step < 100 and backward_step < 100, timings  # 100 ms: the edge of a visible delay
+
+
+def test_cnn_step_page_opens_and_steps_through_backward(open_page, tmp_path, record_property) -> None:
+    loss = cnn_step()  # (after backward: .grad holds the engine's gradients)
+    ids: dict[Value, str] = {}
+    draw_graph(loss, node_ids=ids)
+    params = {v: v.grad for v in forward_order(loss) if v.label.startswith(("conv", "fc"))}
+    start = time.perf_counter()
+    page = open_page(loss, "cnn")  # (console errors fail the test, in the fixture)
+    opened = time.perf_counter() - start
+    page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length > 0")
+    paint = page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime")
+    forward, backward = page.evaluate("[window.explore.forward, window.explore.backward]")
+    assert forward == len(forward_order(loss)) and backward == 24  # 16 ops and 8 parameters
+    per_step = page.evaluate("""n => {
+        window.explore.go(window.explore.forward);
+        const t0 = performance.now();
+        for (let i = 0; i < n; i++) { document.getElementById('next').click(); document.body.getBoundingClientRect(); }
+        return (performance.now() - t0) / n;
+    }""", backward)  # one backward step's render, in the page
+    page.click("#to-backward")
+    for k in range(backward):  # the same steps as a person presses them
+        page.click("#next")
+        assert page.text_content("#step h3").startswith(f"Backward {k + 1} / {backward}: ")
+    assert shown(page, ids[loss])["grad"] == "1"
+    for v, g in params.items():  # every parameter shows its gradient, complete: min / mean / max of the engine's
+        now = shown(page, ids[v])
+        assert now["style"] == "done", v.label
+        low, _, high = (number(x) for x in now["grad"].split(" / "))
+        assert low == pytest.approx(float(np.min(g)), rel=1e-3, abs=1e-9), v.label
+        assert high == pytest.approx(float(np.max(g)), rel=1e-3, abs=1e-9), v.label
+    screenshot_is_not_blank(page, tmp_path / "cnn-end.png")
+    last = page.text_content("#step h3")
+    page.click("#prev")  # and back: the last step is undone
+    assert page.evaluate("window.explore.position()") == forward + backward - 1
+    assert page.text_content("#step h3") != last
+    page.keyboard.press("ArrowLeft")
+    assert page.text_content("#step h3").startswith(f"Backward {backward - 2} / {backward}: ")
+    timings = {"page_kb": round((tmp_path / "cnn.html").stat().st_size / 1024), "first_paint_ms": round(paint),
+               "backward_step_ms": round(per_step, 2), "written_and_opened_s": round(opened, 2)}
+    for key, value in timings.items():
+        record_property(key, value)
+    print("explore page, CNN step:", json.dumps(timings))
+    assert paint < 3000 and per_step < 100, timings  # 100 ms: the edge of a visible delay

@@ -127,6 +127,38 @@ def test_jupyter_shows_the_page_in_an_iframe_and_the_static_svg_otherwise() -> N
     assert viz.to_html(y).startswith("<!DOCTYPE html>")
 
 
+def big_scalar_loss() -> Value:
+    """A 2-16-16-1 scalar MLP's squared error on 6 points: 4,000 values, a page of 1.4 MB."""
+    import random
+
+    from tinygrad_edu import nn
+
+    random.seed(0)
+    model = nn.MLP(2, [16, 16, 1])
+    points = np.random.default_rng(0).standard_normal((6, 2))
+    loss = sum((model(list(map(Value, p))) - 1.0) ** 2 for p in points) * (1 / 6)
+    loss.backward()
+    return loss
+
+
+def test_jupyter_caps_a_large_graphs_cell_and_says_so() -> None:
+    big = viz.draw_dot(big_scalar_loss(), interactive=True)
+    cell = big._repr_html_()
+    assert len(cell.encode()) < 1_000_000  # before: the whole page escaped into the cell, 2.2 MB
+    assert big.too_large and "<iframe" not in cell and "<svg" in cell  # the static picture instead
+    assert "above its cap of 1.0 MB (max_bytes)" in cell and ".save(" in cell
+    assert "larger than the picture&#x27;s cap (max_nodes)" in cell  # the picture is merged, and it says so
+    width = float(re.search(r'<svg width="([\d.]+)pt"', cell)[1])
+    assert width <= 1080  # scaled down like the pictures of `tinygrad-edu graph` (11,596 pt before)
+    assert data_of(big.html)["steps"]  # the page itself is whole: .save() writes it
+    small = show(big_scalar_loss(), max_bytes=10_000_000)
+    assert "<iframe" in small._repr_html_() and not small.too_large  # a raised cap shows the page
+    capped = show(neuron(), max_values=5)  # the page's own cap: the note is in the cell, not only in the page
+    assert "exceed this page&#x27;s cap of 5 (max_values)" in capped._repr_html_().split("<iframe")[0]
+    plain = show(neuron())._repr_html_()
+    assert plain.startswith("<iframe")  # nothing capped: no note
+
+
 def test_cli_explore_writes_pages(tmp_path, capsys) -> None:
     out = tmp_path / "n.html"
     assert cli(["explore", "neuron", "-o", str(out)]) == 0
@@ -134,7 +166,22 @@ def test_cli_explore_writes_pages(tmp_path, capsys) -> None:
     assert data_of(out.read_text(encoding="utf-8"))["steps"]
     assert cli(["explore", "used-twice", "-o", str(tmp_path / "u.html"), "--rankdir", "TB"]) == 0
     with pytest.raises(SystemExit):
-        cli(["explore", "cnn-step"])  # not an example (yet)
+        cli(["explore", "resnet-step"])  # not an example
+
+
+def test_cli_explore_cnn_step_writes_one_small_self_contained_page(tmp_path, capsys) -> None:
+    out = tmp_path / "cnn.html"
+    assert cli(["explore", "cnn-step", "-o", str(out)]) == 0  # before: "invalid choice: 'cnn-step'"
+    page = out.read_text(encoding="utf-8")
+    assert f"wrote {out}" in capsys.readouterr().out
+    assert len(page.encode()) < 150 * 1024  # 87 KB measured
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)  # nothing loaded from a network
+    assert "<script src" not in page and "<link" not in page and "@import" not in page
+    data = data_of(page)
+    assert not data["capped"] and len(data["nodes"]) == 25 and len(data["steps"]) == 24  # 16 ops, 8 parameters
+    scopes = {n.get("scope", "") for n in data["nodes"]}
+    assert {":LeNet/conv1:Conv2d", ":LeNet/conv2:Conv2d", ":LeNet/fc1:Linear", ":LeNet/fc2:Linear"} <= scopes
+    assert "conv1 (Conv2d)" in page and "max_pool2d" in page
 
 
 def test_forward_plays_every_node_after_its_inputs_even_one_used_at_two_depths() -> None:

@@ -65,14 +65,18 @@ def test_clusters_appear_in_module_order(tmp_path) -> None:
     assert xs == sorted(xs)
 
 
-@pytest.mark.parametrize("example", ["neuron", "xor", "mlp", "scalar-mlp", "mnist-step"])
+@pytest.mark.parametrize("example", ["neuron", "xor", "mlp", "scalar-mlp", "mnist-step", "cnn-step",
+                                     "transformer-step"])
 def test_pictures_of_whole_networks_fit_a_laptop_screen(example, tmp_path) -> None:
     out = tmp_path / f"{example}.svg"
     assert cli(["graph", example, "--out", str(out)]) == 0
     head = out.read_text()[:2000]
     width, height = (float(x) for x in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', head).groups())
-    assert width <= 1080 and height <= 2880, (width, height)  # 15 inches wide: a laptop screen; scrolls down
+    assert width <= 1080 and height <= 5760, (width, height)  # 15 inches wide: a laptop screen; scrolls down
     # measured before: mlp 3015 x 446 pt, scalar-mlp 5819 x 2011 pt (left to right, no cap)
+    scale = float(re.search(r'transform="scale\(([\d.]+)', head).group(1))
+    assert scale >= 0.85, scale  # and still legible: 10 pt text drawn at 8.5 pt or more
+    # measured before: scalar-mlp fitted to 15 x 40 inches at scale 0.17 (its 10 pt text at 1.7 pt)
 
 
 def test_small_graphs_stay_left_to_right_and_deep_ones_go_top_to_bottom() -> None:

@@ -7,6 +7,8 @@ Graphs (those of ``tinygrad-edu graph``, and one more):
   mlp          a tensor MLP 4-8-8-2 with an MSE loss, one cluster per layer
   scalar-mlp   micrograd's MLP(3, [4, 4, 1]) node by node
   mnist-step   one training step of a 784-128-10 MNIST classifier
+  cnn-step     one training step of a LeNet-style CNN on 8 MNIST-shaped images
+  transformer-step  one training step of a 4-block decoder-only transformer (blocks 1-3 as one node)
 
 Training runs (a slider over the steps: decision surface or descent path, loss curve, weights):
   gates        NOT, NAND, OR, AND, and XOR from random weights (a run that converges, one that does not)
@@ -26,6 +28,7 @@ from pathlib import Path
 from .engine import Value
 from .graph_examples import EXAMPLES
 from .train_views import descent_page, gates_page, moons_page
+from .viz_cli import add_merge_arguments, merge_options
 from .viz_page import to_html
 
 
@@ -58,6 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rankdir", choices=["LR", "TB"], default="LR", help="left-right or top-bottom")
     parser.add_argument("--collapse", action="store_true", help="one node per module")
     parser.add_argument("--max-nodes", type=int, default=400, help="merge repeated structure above this many nodes")
+    add_merge_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {out} ({len(page.encode()) / 1024:.0f} KB): open it in a browser")
         return 0
     make = PAGES[args.example]
+    args.example = "xor" if args.example == "xor-graph" else args.example  # (the name of its drawing options)
     page = to_html(make(), out, title=(make.__doc__ or args.example).splitlines()[0], rankdir=args.rankdir,
-                   collapse_modules=args.collapse, max_nodes=args.max_nodes)
+                   collapse_modules=args.collapse, max_nodes=args.max_nodes, **merge_options(args))
     print(f"wrote {out} ({len(page.encode()) / 1024:.0f} KB): open it in a browser")
     return 0

@@ -19,7 +19,7 @@ import math
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,6 +27,7 @@ import numpy as np
 from .autograd import walk
 from .engine import Value, raw
 from .errors import ArgumentError, DataError, TinygradEduError
+from .viz_merge import clip, plan, scope_name
 
 if TYPE_CHECKING:
     import graphviz
@@ -46,18 +47,13 @@ KIND_NAMES = {
     "intermediate": "intermediate result",
     "output": "output (where backward starts)",
 }
+MAX_SIZE = (15.0, 80.0)  # inches (1080 x 5760 pt): the width of a laptop screen; longer pictures scroll down
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # characters XML (so dot) refuses
 _SPACES = str.maketrans({"\t": " ", "\n": " ", "\r": " "})  # dot drops tabs; a label is one line
 
 
 class GraphvizNotFoundError(TinygradEduError, RuntimeError):
     """Graphviz's ``dot`` program is needed to render images but is not installed."""
-
-
-def clip(text: Any, limit: int = 60) -> str:
-    """``str(text)`` cut to ``limit`` characters, an ellipsis marking the cut."""
-    s = str(text)
-    return s if len(s) <= limit else s[: limit - 1] + "\N{HORIZONTAL ELLIPSIS}"
 
 
 def esc(text: Any, limit: int = 60) -> str:
@@ -123,7 +119,7 @@ def op_label(v: Value) -> str:
     return " ".join([op or "?"] + shown)  # plain text: draw_graph escapes it
 
 
-def _value_label(v: Value, kind: str, show_data: bool, show_grad: bool, fill: str) -> str:
+def _value_label(v: Value, kind: str, show_data: bool, show_grad: bool, fill: str, stacked: bool = False) -> str:
     title = v.label or ("output" if kind == "output" else "")
     scalar = v.data.__class__ is float or np.size(v.data) == 1 and np.ndim(v.data) == 0
     cells = []
@@ -134,7 +130,7 @@ def _value_label(v: Value, kind: str, show_data: bool, show_grad: bool, fill: st
             cells.append(f"data {fmt(np.asarray(v.data).reshape(-1)[0])}")
         if show_grad:
             cells.append("grad " + ("–" if v.grad is None else fmt(np.asarray(raw(v.grad)).reshape(-1)[0])))
-        return _table_row(cells or ["&#160;"], fill)
+        return (_table_col if stacked else _table_row)(cells or ["&#160;"], fill)
     head = f"<B>{esc(title)}</B> " if title else ""
     rows = [f"{head}{esc(tuple(np.shape(v.data)))} {esc(np.asarray(v.data).dtype)}"]
     if show_data:
@@ -182,11 +178,6 @@ def _depth(nodes: list[Value]) -> int:
     return max(depth.values(), default=0)
 
 
-def _scope_name(tag: str) -> str:
-    name, _, cls = tag.rpartition(":")
-    return f"{name} ({cls})" if name else cls
-
-
 def draw_graph(
     root: Value,
     *,
@@ -202,6 +193,9 @@ def draw_graph(
     title: str | None = None,
     node_ids: dict[Value, str] | None = None,
     max_size: tuple[float, float] | None = None,
+    collapse: Collection[str] = (),
+    repeats: int | None = None,
+    stacked: bool = False,
 ) -> graphviz.Digraph:
     """Draw the graph that produced ``root`` as a ``graphviz.Digraph``.
 
@@ -211,6 +205,9 @@ def draw_graph(
     ``m0`` for a merged group); the names are the ``<title>`` of the nodes in Graphviz's SVG.
     ``rankdir="auto"`` draws chains deeper than 3 values top to bottom (they read on a screen by scrolling down),
     small graphs left to right; ``max_size`` (width, height in inches) scales a larger drawing down to fit.
+    ``collapse`` names module classes drawn as one node each (``{"LayerNorm"}``); ``repeats=n`` draws the first
+    ``n`` of each run of repeated sibling modules (a transformer's blocks) in full and the rest as one node.
+    ``stacked=True`` draws a number's label, data and grad one under another (narrower: for wide graphs).
 
     >>> from tinygrad_edu import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -231,11 +228,17 @@ def draw_graph(
     for name, cap in (("max_nodes", max_nodes), ("max_clusters", max_clusters)):
         if isinstance(cap, bool) or not isinstance(cap, (int, np.integer)) or cap <= 0:
             raise ArgumentError(f"draw_graph: {name} must be a positive whole number, got {cap!r}")
+    if repeats is not None and (isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer))
+                                or repeats < 1):
+        raise ArgumentError(f"draw_graph: repeats must be a positive whole number or None, got {repeats!r}")
+    if isinstance(collapse, str):
+        collapse = (collapse,)  # one class name, not its letters
     nodes = walk(root)
     if rankdir == "auto":
         rankdir = "TB" if _depth(nodes) > 3 else "LR"
     # where leaves are drawn: data (no gradient) and leaves used by several modules (inputs) outside every module;
-    # a leaf made outside any forward and used in one module only (a parameter) inside that module
+    # a leaf made outside any forward and used in one module only (a parameter) inside that module; a number (not
+    # a batch) made inside a module's forward (attention's -inf mask fill) and used only there stays in that module
     users: dict[Value, set[tuple[str, ...]]] = defaultdict(set)
     for v in nodes:
         for p in v.parents:
@@ -244,11 +247,11 @@ def draw_graph(
     home: dict[Value, tuple[str, ...]] = {}
     for p, where in users.items():
         if not p.requires_grad:
-            home[p] = ()
+            home[p] = p.scope if p.scope and where == {p.scope} and np.size(p.data) == 1 else ()
         elif not p.scope:
             home[p] = next(iter(where)) if len(where) == 1 else ()
-    plan = _plan(nodes, root, {v: home.get(v, v.scope) for v in nodes}, max_nodes, max_clusters if group else None,
-                 collapse_modules)
+    merging = plan(nodes, root, {v: home.get(v, v.scope) for v in nodes}, max_nodes, max_clusters if group else None,
+                    collapse_modules, frozenset(collapse), repeats)
 
     dot = graphviz.Digraph(graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
                                        # bound dot's network simplex (ranking, then x positions): without a limit a
@@ -259,7 +262,7 @@ def draw_graph(
                            node_attr={"fontname": "Helvetica", "fontsize": "10"},
                            edge_attr={"arrowsize": "0.6"})
     label_lines = [esc(title, 120)] if title else []
-    label_lines += [esc(n, 200) for n in plan.notes]
+    label_lines += [esc(n, 200) for n in merging.notes]
     if label_lines:
         dot.attr(label="<" + "<BR/>".join(label_lines) + ">", labelloc="t")
 
@@ -273,14 +276,15 @@ def draw_graph(
 
     for v in nodes:
         kind = _kind(v, root)
-        scope = plan.scopes[v]
-        key = plan.keys[v]
+        scope = merging.scopes[v]
+        key = merging.keys[v]
         if key is not None:
             if key not in merged:
                 merged[key] = f"m{len(merged)}"
-                n = plan.counts[key]
+                n = merging.counts[key]
                 if key[0] == "module":
-                    name = plan.runs.get(key[1][-1]) or f"<B>{esc(_scope_name(key[1][-1]))}</B>"
+                    title, kinds = merging.runs.get(key[1][-1]) or (scope_name(key[1][-1]), "")
+                    name = f"<B>{esc(title)}</B>" + (f"<BR/>{esc(kinds, 80)}" if kinds else "")
                     label = f"<{name}<BR/>{n} values merged>"
                     scope = key[1][:-1]
                 elif key[0] == "ops":
@@ -293,7 +297,8 @@ def draw_graph(
         node_id = f"v{len(ids)}"
         ids[v] = node_id
         fill = (_grad_color(v) if grad_colors else None) or COLORS[kind]
-        place(scope, node_id, label=_value_label(v, kind, show_data, show_grad, fill), shape="none", margin="0")
+        place(scope, node_id, label=_value_label(v, kind, show_data, show_grad, fill, stacked), shape="none",
+              margin="0")
         if v.parents:
             op_id = f"{node_id}op"
             place(scope, op_id, label=f"<{esc(op_label(v), 40)}>", shape="ellipse", style="filled",
@@ -311,143 +316,15 @@ def draw_graph(
     computed: dict[tuple[str, ...], int] = {}  # module order: when each module's first op was computed
     for i, v in enumerate(nodes):
         if v.parents:
-            scope = plan.scopes[v]
+            scope = merging.scopes[v]
             for j in range(1, len(scope) + 1):
                 computed.setdefault(scope[:j], i)
     _emit_clusters(dot, clusters, computed)
     for (a, b), n in edges.items():
         dot.edge(a, b, label=f"×{n}" if n > 1 and (a.startswith("m") or b.startswith("m")) else "")
     if legend:
-        _legend(dot, grad_colors, any(np.size(v.data) > 1 for v in nodes if plan.keys[v] is None))
+        _legend(dot, grad_colors, any(np.size(v.data) > 1 for v in nodes if merging.keys[v] is None))
     return dot
-
-
-# Merging. What makes dot slow, measured with dot 2.43 on 2 cores: not nodes as such (a chain of 2,000 nodes: 0.2 s;
-# 2,000 one-node clusters: 1.6 s) but edges that span many ranks, which dot replaces by chains of virtual nodes: one
-# node feeding each of 150 chained nodes takes 26 s (minutes from 200 on). The old merging made such a hub (every
-# parameter of a 2,000-layer Sequential in one node, feeding 2,000 clusters: over 300 s). So merging never pools
-# values from different modules, long runs of sibling modules become one node (in -> run -> out: no long edges), and
-# the drawing asks dot for few network-simplex iterations (nslimit) against hubs that the graph itself has.
-
-RUN = "\x00run"  # tag of a scope that stands for a merged run of sibling modules (no module tag starts so)
-
-
-class _Plan:
-    """What to draw: each value's (possibly rewritten) scope and merge key, counts per key, notes."""
-
-    def __init__(self, scopes: dict[Value, tuple[str, ...]], keys: dict[Value, tuple | None],
-                 runs: dict[str, str], notes: list[str]) -> None:
-        self.scopes, self.keys, self.runs, self.notes = scopes, keys, runs, notes
-        self.counts = Counter(k for k in keys.values() if k is not None)
-
-
-OPS, FLAT = -1, -2  # merge depths below the module levels: repeated ops per module, then repeated ops anywhere
-
-
-def _plan(nodes: list[Value], root: Value, scopes: dict[Value, tuple[str, ...]], max_nodes: int,
-          max_clusters: int | None, collapse_modules: bool) -> _Plan:
-    """The least merging that brings the drawing under both caps (``max_clusters`` None: no clusters drawn).
-
-    Tried in order: modules below depth d as one node each (d from the deepest level up to 1); the same with the
-    middle of each long run of sibling modules merged; the top-level modules as one node each; repeated ops per
-    module; repeated ops anywhere (always small: one node per kind of op and of leaf).
-    """
-    ops = sum(1 for v in nodes if v.parents)
-    exceeded = len(nodes) + ops > max_nodes or _cluster_count(scopes.values(), max_clusters) > (max_clusters or 0)
-    deepest = max((len(s) for s in scopes.values()), default=0)
-    if not exceeded and (not collapse_modules or deepest == 0):
-        return _Plan(scopes, dict.fromkeys(nodes), {}, [])
-    over = (f"{len(nodes)} values and {ops} ops exceed the cap of {max_nodes} nodes"
-            + (f" or {max_clusters} module boxes" if max_clusters else "") + ": ")
-    run_scopes, runs, run_notes = _merge_runs(nodes, scopes)
-    top = min(1, deepest - 1) if collapse_modules else deepest  # collapse: the children of top-level modules
-    attempts = [(scopes, d, list[str]()) for d in range(top, 0 if top else -1, -1)]
-    if runs:
-        attempts += [(run_scopes, d, run_notes) for d in range(max(len(s) for s in run_scopes.values()), 0, -1)]
-    attempts += [(run_scopes, 0, run_notes), (run_scopes, OPS, run_notes), (run_scopes, FLAT, [])]
-    for use, depth, notes in attempts:
-        keys = {v: _merge_key(v, use[v], depth, root) for v in nodes}
-        # merged ops or leaves that are alone in their group are drawn as themselves
-        counts = Counter(keys.values())
-        keys = {v: k if k is None or k[0] == "module" or counts[k] > 1 else None for v, k in keys.items()}
-        drawn = len({k for k in keys.values() if k is not None}) + sum(
-            1 + bool(v.parents) for v, k in keys.items() if k is None)
-        placed = {(k[1][:-1] if k and k[0] == "module" else use[v]) for v, k in keys.items()} if depth != FLAT else {()}
-        if drawn > max_nodes or _cluster_count(placed, max_clusters) > (max_clusters or 0):
-            if depth != FLAT:
-                continue
-        if not exceeded:
-            return _Plan(use, keys, runs, notes)  # collapse_modules asked for it: no need to say why
-        how = {OPS: ["repeated ops and leaves are merged per module (count shown)"],
-               FLAT: ["repeated ops and leaves are merged (count shown), modules not drawn"],
-               0: ["modules are drawn as one node each"]}.get(depth, [])
-        if not how and depth < max(len(s) for s in use.values()):
-            how = [f"modules below depth {depth} are drawn as one node each"]
-        lines = how + notes or ["drawn in full"]
-        lines[0] = over + lines[0]
-        return _Plan({v: () for v in nodes} if depth == FLAT else use, keys, runs, lines)
-    raise AssertionError("unreachable: the last attempt always returns")
-
-
-def _cluster_count(scopes: Iterable[tuple[str, ...]], max_clusters: int | None) -> int:
-    """How many module boxes (clusters) the scopes make: one per prefix of a scope (0 when none are drawn)."""
-    if max_clusters is None:
-        return 0
-    return len({s[:i] for s in set(scopes) for i in range(1, len(s) + 1)})
-
-
-def _merge_key(v: Value, scope: tuple[str, ...], depth: int, root: Value) -> tuple | None:
-    """Which merged node ``v`` goes into at ``depth`` (None: drawn on its own)."""
-    if v is root:
-        return None
-    for i, tag in enumerate(scope):
-        if tag.startswith(RUN) and depth != FLAT:
-            return ("module", scope[: i + 1])  # a run of modules is always one node
-    if depth >= 0:
-        return ("module", scope[: depth + 1]) if len(scope) > depth else None
-    where = scope if depth == OPS else ()
-    return ("ops", where, v.op) if v.parents else ("leaves", where, v.requires_grad)
-
-
-def _merge_runs(nodes: list[Value], scopes: dict[Value, tuple[str, ...]]
-                ) -> tuple[dict[Value, tuple[str, ...]], dict[str, str], list[str]]:
-    """Scopes with the middle of each run of more than 3 sibling modules replaced by one run scope.
-
-    Returns the new scopes, each run's label (HTML, escaped) and a note per run.
-    """
-    children: dict[tuple[str, ...], dict[str, None]] = defaultdict(dict)  # parent -> child tags, first use first
-    for v in nodes:
-        s = scopes[v]
-        for i in range(len(s)):
-            children[s[:i]].setdefault(s[i])
-    merged: dict[tuple[str, ...], str] = {}  # scope of a merged child -> its run tag
-    runs: dict[str, str] = {}
-    notes = []
-    for parent, tags in children.items():
-        order = list(tags)
-        if len(order) <= 3:
-            continue
-        middle = order[1:-1]
-        tag = f"{RUN}{len(runs)}"
-        classes = Counter(t.rpartition(":")[2] for t in middle)
-        kinds = ", ".join(f"{n} × {c}" for c, n in classes.most_common(3)) + (", …" if len(classes) > 3 else "")
-        first, last = (t.rpartition(":")[0] or t for t in (middle[0], middle[-1]))
-        runs[tag] = f"<B>{esc(first, 20)} … {esc(last, 20)}</B><BR/>{esc(kinds, 80)}"
-        where = _scope_name(parent[-1]) if parent else "the top level"
-        notes.append(f"modules {clip(first, 20)} to {clip(last, 20)} of {clip(where, 40)} ({clip(kinds, 60)}) "
-                     "are drawn as one node")
-        for t in middle:
-            merged[parent + (t,)] = tag
-    if not merged:
-        return scopes, {}, []
-    out = {}
-    for v, s in scopes.items():
-        for i in range(1, len(s) + 1):
-            if s[:i] in merged:
-                s = s[: i - 1] + (merged[s[:i]],)
-                break
-        out[v] = s
-    return out, runs, notes
 
 
 def _emit_clusters(dot: Any, clusters: dict[tuple[str, ...], list], computed: dict[tuple[str, ...], int]) -> None:
@@ -470,7 +347,7 @@ def _emit_clusters(dot: Any, clusters: dict[tuple[str, ...], list], computed: di
 
     for scope in order[1:]:
         graphs[scope] = graphviz.Digraph(name=f"cluster_{len(graphs)}")
-        graphs[scope].attr(label=f"<<I>{esc(_scope_name(scope[-1]))}</I>>", style="rounded,dashed", color="#888888",
+        graphs[scope].attr(label=f"<<I>{esc(scope_name(scope[-1]))}</I>>", style="rounded,dashed", color="#888888",
                            fontsize="10")
     for scope in order:
         for node_id, attrs in clusters.get(scope, []):

@@ -6,17 +6,19 @@ Examples:
   mlp          a tensor MLP 4-8-8-2 with an MSE loss, one cluster per layer
   scalar-mlp   micrograd's MLP(3, [4, 4, 1]) node by node, grouped by layer and neuron
   mnist-step   one training step of a 784-128-10 MNIST classifier: a handful of labelled nodes
+  cnn-step     one training step of a LeNet-style CNN (conv, pool, conv, pool, 3 linear layers), 8 images
+  transformer-step  one training step of a 4-block decoder-only transformer: block 0 in full, blocks 1-3 as one
+               node, each LayerNorm as one node
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
-from .graph_examples import EXAMPLES
-from .viz import draw_graph, render
-
-MAX_SIZE = (15.0, 40.0)  # inches (1080 x 2880 pt): the width of a laptop screen; longer pictures scroll down
+from .graph_examples import DRAWING, EXAMPLES
+from .viz import MAX_SIZE, draw_graph, render
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,6 +40,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--grad-colors", action="store_true", help="shade values by |grad| (vanishing/exploding)")
     parser.add_argument("--max-nodes", type=int, default=400, help="merge repeated structure above this many nodes")
     parser.add_argument("--max-clusters", type=int, default=100, help="... or above this many module boxes")
+    add_merge_arguments(parser)
+
+
+def add_merge_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--repeats`` and ``--collapse-class``, shared with ``explore``; their defaults depend on the example."""
+    parser.add_argument("--repeats", type=int, metavar="N",
+                        help="draw the first N of each run of sibling modules of one class in full, the rest as "
+                             "one node; 0: all in full (default: 1 for scalar-mlp and transformer-step, else 0)")
+    parser.add_argument("--collapse-class", nargs="*", metavar="CLASS",
+                        help="module classes drawn as one node each (default: LayerNorm for transformer-step); "
+                             "given without names: none")
+
+
+def merge_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``draw_graph``'s ``repeats`` and ``collapse`` from the options, or the example's defaults (``DRAWING``)."""
+    options = dict(DRAWING.get(args.example, {}))
+    if args.repeats is not None:
+        if args.repeats < 0:
+            raise SystemExit(f"tinygrad-edu {args.command}: --repeats must be 0 or more, got {args.repeats}")
+        options["repeats"] = args.repeats or None
+    if args.collapse_class is not None:
+        options["collapse"] = tuple(args.collapse_class)
+    return options
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         max_clusters=args.max_clusters,
         title=(EXAMPLES[args.example].__doc__ or args.example).splitlines()[0],
         max_size=None if args.full_size else MAX_SIZE,
+        **merge_options(args),
     )
     fmt = args.format or (args.out.suffix.lstrip(".") if args.out and args.out.suffix else "svg")
     out = args.out or Path(f"graph-{args.example}.{fmt}")

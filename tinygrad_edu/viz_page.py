@@ -28,7 +28,7 @@ import numpy as np
 from . import autograd
 from .engine import Value, raw
 from .errors import ArgumentError
-from .viz import GraphvizNotFoundError, _kind, draw_graph, op_label
+from .viz import MAX_SIZE, GraphvizNotFoundError, _kind, draw_graph, op_label
 
 __all__ = ["ExplorePage", "RULES", "forward_order", "page_data", "show", "to_html"]
 
@@ -236,14 +236,7 @@ def to_html(root: Value, path: str | os.PathLike[str] | None = None, *, title: s
     ``draw_options`` go to ``viz.draw_graph`` (``rankdir``, ``max_nodes``, ``collapse_modules``, ...).
     """
     data, svg = page_data(root, trace=trace, max_values=max_values, title=title, **draw_options)
-    page = (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<title>{html.escape(title or 'tinygrad_edu: explore a graph')}</title>"
-        f"<style>{_asset('explore.css')}</style></head><body>\n"
-        f"{_asset('explore.html').replace('<!--GRAPH-->', svg)}\n"
-        f"<script id=\"explore-data\" type=\"application/json\">{_script_json(data)}</script>\n"
-        f"<script>{_asset('explore.js')}</script>\n</body></html>\n"
-    )
+    page = _assemble(data, svg, title)
     if path is not None:
         path = os.fspath(path)
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -252,16 +245,57 @@ def to_html(root: Value, path: str | os.PathLike[str] | None = None, *, title: s
     return page
 
 
-class ExplorePage:
-    """The page, displayed by Jupyter in an iframe (its script runs there); ``.html`` is the page itself."""
+def _assemble(data: dict[str, Any], svg: str, title: str | None) -> str:
+    """The page: the picture, the numbers as JSON, the script and the style, in one HTML file."""
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{html.escape(title or 'tinygrad_edu: explore a graph')}</title>"
+        f"<style>{_asset('explore.css')}</style></head><body>\n"
+        f"{_asset('explore.html').replace('<!--GRAPH-->', svg)}\n"
+        f"<script id=\"explore-data\" type=\"application/json\">{_script_json(data)}</script>\n"
+        f"<script>{_asset('explore.js')}</script>\n</body></html>\n"
+    )
 
-    def __init__(self, page: str, height: int = 640) -> None:
+
+# a cell output above this trips the classic notebook's "IOPub data rate exceeded" (1 MB/s) and bloats the file
+JUPYTER_MAX_BYTES = 1_000_000
+
+
+class ExplorePage:
+    """The page, displayed by Jupyter in an iframe (its script runs there); ``.html`` is the page itself.
+
+    A page whose cell output (the escaped page in an iframe) is larger than ``max_bytes`` is not put into the
+    cell: the cell shows ``picture`` (the static SVG) instead, with a note saying so; ``note`` is shown above
+    the page (what was merged or capped).
+    """
+
+    def __init__(self, page: str, height: int = 640, *, note: str = "", picture: str = "",
+                 max_bytes: int = JUPYTER_MAX_BYTES) -> None:
         self.html = page
         self.height = height
+        self.note, self.picture, self.max_bytes = note, picture, max_bytes
+
+    def _iframe(self) -> str:
+        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" style="width:100%;'
+                f'height:{self.height}px;border:1px solid #ccc" sandbox="allow-scripts"></iframe>')
+
+    @property
+    def too_large(self) -> bool:
+        """Whether the page in its iframe is above ``max_bytes`` (then the cell shows the static picture)."""
+        return len(self._iframe().encode()) > self.max_bytes
 
     def _repr_html_(self) -> str:
-        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" style="width:100%;height:{self.height}px;'
-                'border:1px solid #ccc" sandbox="allow-scripts"></iframe>')
+        style = 'style="font:12px sans-serif;color:#444;margin:2px 0"'
+        frame = self._iframe()
+        if len(frame.encode()) > self.max_bytes:
+            size = len(frame.encode())
+            note = (f"The interactive page is {size / 1e6:.1f} MB in this cell, above its cap of "
+                    f"{self.max_bytes / 1e6:.1f} MB (max_bytes): shown here is the static picture. Write the "
+                    f"page with .save('page.html') and open it in a browser, or raise max_bytes.")
+            return (f"<p class=\"tinygrad-edu-note\" {style}>{html.escape(' '.join([self.note, note]).strip())}</p>"
+                    f'<div style="max-height:{self.height}px;overflow:auto">{self.picture}</div>')
+        head = f"<p class=\"tinygrad-edu-note\" {style}>{html.escape(self.note)}</p>" if self.note else ""
+        return head + frame
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the page to ``path``."""
@@ -269,6 +303,20 @@ class ExplorePage:
             f.write(self.html)
 
 
-def show(root: Value, height: int = 640, **options: Any) -> ExplorePage:
-    """The interactive page of ``root``'s graph for Jupyter (``to_html``'s options)."""
-    return ExplorePage(to_html(root, **options), height)
+def show(root: Value, height: int = 640, *, max_bytes: int = JUPYTER_MAX_BYTES, **options: Any) -> ExplorePage:
+    """The interactive page of ``root``'s graph for Jupyter (``to_html``'s options), in a cell of at most
+    ``height`` pixels and ``max_bytes`` bytes (above it, the cell shows the static picture with a note).
+
+    The page's caps apply as on a written page: the picture merges repeated structure above ``max_nodes``
+    (400) nodes, the step-through stops above ``max_values`` (5000) values; the cell says what was capped.
+    The picture is scaled down to ``max_size`` (default: that of ``tinygrad-edu graph``, 15 x 80 inches).
+    """
+    title = options.pop("title", None)
+    options.setdefault("max_size", MAX_SIZE)
+    data, svg = page_data(root, trace=options.pop("trace", None), max_values=options.pop("max_values", 5000),
+                          title=title, **options)
+    note = " ".join(data["notes"])
+    if "exceed the cap of" in svg:  # the picture's own note (draw_graph): repeated structure was merged
+        note = ("The graph is larger than the picture's cap (max_nodes): repeated structure is drawn merged. "
+                + note).strip()
+    return ExplorePage(_assemble(data, svg, title), height, note=note, picture=svg, max_bytes=max_bytes)
