@@ -16,7 +16,10 @@ image's 16 feature maps: the first layer's outputs), saves the weights with ``ti
 (safetensors, PyTorch's state_dict keys: ``torch.nn.Sequential`` of the same layers loads them) and
 loads them back into a fresh model with the accuracy unchanged.
 
-Run:  python examples/mnist_cnn.py --out outputs/mnist_cnn          (full run, ~10 min on 2 cores)
+Measured (5 epochs, the defaults): test accuracy 0.9930 after 677 s on 2 cores shared with other jobs
+(load ~4.5; 85-162 s per epoch; in a quieter moment 16 steps/s, ~60 s per epoch).
+
+Run:  python examples/mnist_cnn.py --out outputs/mnist_cnn          (full run)
       python examples/mnist_cnn.py --epochs 1 --limit 2000          (a quick look, seconds)
 """
 
@@ -76,6 +79,7 @@ def plot_training(history: dict, path: Path) -> None:
     epochs = range(1, len(history["test_accuracy"]) + 1)
     right.plot(epochs, history["test_accuracy"], "o-")
     right.axhline(0.99, color="grey", ls="--", lw=0.8)
+    right.set_xticks(list(epochs))
     right.set(xlabel="epoch", ylabel="test accuracy", title=f"Accuracy on the {history['n_test']:,} test images")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -142,7 +146,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--data", type=Path, help="folder holding the MNIST .gz files")
     parser.add_argument("--out", type=Path, default=Path("outputs/mnist_cnn"), help="folder for pictures and weights")
     args = parser.parse_args(argv)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()  # wall clock, and CPU time of all threads
 
     x_train, y_train = datasets.load_mnist("train", root=args.data, flatten=False)
     x_test, y_test = datasets.load_mnist("test", root=args.data, flatten=False)
@@ -200,13 +204,14 @@ def main(argv: list[str] | None = None) -> dict:
     reloaded = make_model(seed=args.seed + 1)  # different initial weights...
     reloaded.load_state_dict(tg.load(weights))  # ...replaced by the saved ones
     accuracy, reloaded_accuracy = history["test_accuracy"][-1], evaluate(reloaded, x_test, y_test)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     print(f"test accuracy {accuracy:.4f} on {len(x_test)} images; after saving to {weights} and loading back: "
           f"{reloaded_accuracy:.4f}")
-    print(f"elapsed {elapsed:.0f} s ({', '.join(f'{s:.0f}' for s in history['epoch_seconds'])} s per epoch)")
+    print(f"elapsed {elapsed:.0f} s wall clock, {cpu:.0f} s CPU "
+          f"({', '.join(f'{s:.0f}' for s in history['epoch_seconds'])} s per epoch)")
     print("pictures: " + ", ".join(str(p) for p in pictures.values()))
     return {"test_accuracy": accuracy, "reloaded_accuracy": reloaded_accuracy, "weights": weights,
-            "pictures": pictures, "elapsed": elapsed, "history": history, "model": model}
+            "pictures": pictures, "elapsed": elapsed, "cpu_seconds": cpu, "history": history, "model": model}
 
 
 if __name__ == "__main__":

@@ -306,7 +306,8 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
 
     NOTE: at a tie the whole gradient goes to the FIRST maximal element of the window (row-major),
     as in PyTorch; ``Value.max`` instead shares it among the tied elements. With ``return_indices``
-    also the index of that element in the flattened H x W input, as PyTorch gives it.
+    also the index of that element in the flattened H x W input, as PyTorch gives it. ``ceil_mode``: the
+    output size rounds up (a last, partial window, if it starts inside the input or its left padding).
     """
     x = _as_node(input, "max_pool2d")
     k, s, p, d = _pool_args(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
@@ -353,7 +354,15 @@ def _max_pool_backward(g, out, ctx, x):
 
 def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override: int | None = None) -> Value:
-    """The mean of each window, like ``torch.nn.functional.avg_pool2d`` (padding counts as 0 by default)."""
+    """The mean of each window, like ``torch.nn.functional.avg_pool2d`` (padding counts as 0 by default).
+
+    The divisor is PyTorch's: kh * kw, or with ``ceil_mode`` a last window's part inside the padded input
+    (what runs past the padding is not counted); with ``count_include_pad=False`` only the real numbers.
+
+    >>> avg_pool2d(np.arange(9.0).reshape(1, 1, 3, 3), 2, ceil_mode=True).data
+    array([[[[2. , 3.5],
+             [6.5, 8. ]]]])
+    """
     x = _as_node(input, "avg_pool2d")
     k, s, p, d = _pool_args(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
     win = im2col(_batched(x), k, s, p, d, rows=False)
