@@ -813,3 +813,90 @@ OPS += [
        _np_sdpa, "fixed", make_inputs=_fixed((2, 3, 2), (2, 4, 2), (2, 4, 2), (3, 4)),
        covers=("scaled_dot_product_attention",)),
 ]
+
+
+# ---- issue 13 (w2-cnn): F.interpolate, and max/avg pooling with ceil_mode=True ---------------------------
+INTERP_CASES = {  # (input shape) -> kwargs: up and down, repeats (gradients add up), both align_corners
+    (2, 2, 5): dict(size=8),
+    (1, 2, 3, 4): dict(scale_factor=2),
+    (1, 1, 5, 6): dict(size=(3, 4)),
+    (2, 1, 3, 4): dict(size=(5, 7), mode="bilinear", align_corners=False),
+    (1, 2, 4, 3): dict(scale_factor=(1.5, 2), mode="bilinear", align_corners=True),
+    (1, 1, 6, 5): dict(size=(3, 2), mode="bilinear"),
+    (2, 1, 4): dict(size=7, mode="linear", align_corners=True),
+}
+
+
+def _np_interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """The definition, one output element at a time: source coordinates, then the 2 (or 4) weighted neighbours."""
+    spatial = x.shape[2:]
+    if size is not None:
+        sizes = [size] * len(spatial) if isinstance(size, int) else list(size)
+        scales = [n / m for n, m in zip(spatial, sizes)]
+    else:
+        factors = [scale_factor] * len(spatial) if isinstance(scale_factor, int | float) else list(scale_factor)
+        sizes = [int(np.floor(n * f)) for n, f in zip(spatial, factors)]
+        scales = [1 / f for f in factors]
+
+    def taps(axis, dst):  # [(source index, weight), ...] along one axis
+        n, m, scale = spatial[axis], sizes[axis], scales[axis]
+        if mode == "nearest":
+            return [(min(int(np.floor(dst * scale)), n - 1), 1.0)]
+        src = dst * (n - 1) / (m - 1) if align_corners else max((dst + 0.5) * scale - 0.5, 0.0)
+        lo = int(np.floor(src))
+        hi, w = min(lo + 1, n - 1), src - lo
+        return [(lo, 1 - w), (hi, w)]
+
+    out = np.zeros(x.shape[:2] + tuple(sizes))
+    for dst in np.ndindex(*sizes):
+        for picks in __import__("itertools").product(*[taps(a, d) for a, d in enumerate(dst)]):
+            src = tuple(i for i, _ in picks)
+            out[(..., *dst)] += np.prod([w for _, w in picks]) * x[(..., *src)]
+    return out
+
+
+POOL_CEIL_CASES = {  # (input shape) -> kwargs; count_include_pad is avg_pool2d's only
+    (1, 2, 5, 5): dict(kernel_size=2),
+    (2, 1, 6, 7): dict(kernel_size=3, stride=2, padding=1),
+    (1, 1, 7, 6): dict(kernel_size=2, stride=3),  # stride > kernel
+    (1, 2, 5, 6): dict(kernel_size=(3, 2), stride=2, padding=(1, 0), count_include_pad=False),
+}
+
+
+def _np_pool_ceil(x, kernel_size, stride=None, padding=0, count_include_pad=True, how="max"):
+    """PyTorch's definition with ceil_mode=True: round the count of windows up, unless the last would start
+    in the right padding; a window averages over its real numbers and its part of the (asked-for) padding."""
+    k, s, p = _two(kernel_size), _two(stride or kernel_size), _two(padding)
+    sizes = []
+    for a in range(2):
+        n = x.shape[2 + a]
+        out = -(-(n + 2 * p[a] - k[a]) // s[a]) + 1
+        sizes.append(out - 1 if (out - 1) * s[a] >= n + p[a] else out)
+    h, w = x.shape[2:]
+    out = np.zeros(x.shape[:2] + tuple(sizes))
+    for y in range(sizes[0]):
+        for z in range(sizes[1]):
+            t, left = y * s[0] - p[0], z * s[1] - p[1]
+            win = x[:, :, max(t, 0): min(t + k[0], h), max(left, 0): min(left + k[1], w)]
+            if how == "max":
+                out[:, :, y, z] = win.max(axis=(2, 3))
+                continue
+            counted = (min(t + k[0], h + p[0]) - t) * (min(left + k[1], w + p[1]) - left)
+            out[:, :, y, z] = win.sum(axis=(2, 3)) / (counted if count_include_pad else win.shape[2] * win.shape[3])
+    return out
+
+
+def _no_cip(kw):
+    return {k: v for k, v in kw.items() if k != "count_include_pad"}
+
+
+OPS += [
+    Op("interpolate", lambda a: _f().interpolate(a, **INTERP_CASES[a.shape]),
+       lambda a: _np_interpolate(a, **INTERP_CASES[a.shape]), "fixed", make_inputs=_cases(INTERP_CASES)),
+    Op("max_pool2d_ceil", lambda a: _f().max_pool2d(a, **_no_cip(POOL_CEIL_CASES[a.shape]), ceil_mode=True),
+       lambda a: _np_pool_ceil(a, **_no_cip(POOL_CEIL_CASES[a.shape])), "fixed", make_inputs=_cases(POOL_CEIL_CASES),
+       covers=("max_pool2d",)),
+    Op("avg_pool2d_ceil", lambda a: _f().avg_pool2d(a, **POOL_CEIL_CASES[a.shape], ceil_mode=True),
+       lambda a: _np_pool_ceil(a, **POOL_CEIL_CASES[a.shape], how="mean"), "fixed",
+       make_inputs=_cases(POOL_CEIL_CASES), covers=("avg_pool2d",)),
+]

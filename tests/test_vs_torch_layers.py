@@ -10,7 +10,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import Value, nn
 from tinygrad_edu.errors import ArgumentError, ShapeError
 from tinygrad_edu.nn import functional as F
-from tinygrad_edu.testing import gradgradcheck
+from tinygrad_edu.testing import gradcheck, gradgradcheck
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
@@ -341,3 +341,124 @@ def test_multihead_attention_matches_torch(batch_first, masks):
     np.testing.assert_allclose(k.grad, tk.grad.numpy(), rtol=1e-8, atol=1e-11)
     for name, p in mine.named_parameters():
         np.testing.assert_allclose(p.grad, dict(ref.named_parameters())[name].grad.numpy(), rtol=1e-8, atol=1e-11)
+
+
+# ---- issue 13 (w2-cnn): interpolate, Upsample, and pooling with ceil_mode=True ---------------------------
+INTERPOLATE = [  # input shape, kwargs: sizes up and down, integer and fractional factors, PyTorch's shortcuts
+    ((2, 3, 5), dict(size=9)),
+    ((1, 2, 7), dict(scale_factor=0.5, mode="nearest-exact")),
+    ((2, 2, 5), dict(size=8, mode="linear", align_corners=True)),
+    ((2, 2, 5), dict(scale_factor=1.7, mode="linear", align_corners=False)),
+    ((1, 2, 4, 7), dict(scale_factor=2)),
+    ((1, 2, 5, 7), dict(scale_factor=(2.1, 1.19))),  # 2-D nearest: doubled and unchanged axes are copied as such
+    ((2, 1, 6, 3), dict(size=(4, 5))),
+    ((1, 1, 5, 5), dict(scale_factor=2.4, mode="nearest-exact")),
+    ((2, 3, 4, 7), dict(size=(9, 4), mode="bilinear", align_corners=False)),
+    ((2, 3, 4, 7), dict(size=(9, 4), mode="bilinear", align_corners=True)),
+    ((1, 2, 6, 3), dict(scale_factor=(0.5, 1.7), mode="bilinear")),
+    ((1, 2, 5, 4), dict(scale_factor=1.19, mode="bilinear", align_corners=False)),  # unchanged sizes: copied
+    ((1, 1, 3, 5), dict(size=(1, 2), mode="bilinear", align_corners=True)),  # one output row
+    ((1, 2, 4, 4), dict(scale_factor=3, mode="bilinear", recompute_scale_factor=True)),
+]
+
+
+@pytest.mark.parametrize("shape, kw", INTERPOLATE)
+def test_interpolate_matches_torch_values_and_gradients(shape, kw):
+    _compare(lambda a: F.interpolate(a, **kw), lambda t: TF.interpolate(t, **kw), RNG.standard_normal(shape))
+
+
+def test_interpolate_1d_nearest_by_a_factor_near_2_is_torchs_forward_and_its_own_exact_gradient():
+    """1-D nearest by 2.1 reads floor(dst / 2.1) in PyTorch's forward (no doubling shortcut, unlike 2-D), but
+    PyTorch's backward (2.13) sends dst's gradient to dst // 2: not its forward's gradient. Ours is the forward's."""
+    x = RNG.standard_normal((2, 3, 5))
+    mine = F.interpolate(Value(x), scale_factor=2.1)
+    np.testing.assert_array_equal(mine.data, TF.interpolate(torch.tensor(x), scale_factor=2.1).numpy())
+    np.testing.assert_array_equal(mine.data[0, 0], x[0, 0, [0, 0, 0, 1, 1, 2, 2, 3, 3, 4]])
+    assert gradcheck(lambda a: F.interpolate(a, scale_factor=2.1), x)
+
+
+@pytest.mark.parametrize("shape, kw", INTERPOLATE[-6:])
+def test_interpolate_in_float32_matches_torch(shape, kw):
+    x = RNG.standard_normal(shape).astype(np.float32)
+    mine = F.interpolate(x, **kw)
+    assert mine.dtype == np.float32
+    np.testing.assert_allclose(mine.data, TF.interpolate(torch.tensor(x), **kw).numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_interpolate_second_derivative_and_upsample_module():
+    assert gradgradcheck(lambda a: F.interpolate(a, size=(3, 5), mode="bilinear").square(),
+                         RNG.standard_normal((1, 2, 2, 3)), atol=1e-5)
+    up, ref = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True), torch.nn.Upsample(
+        scale_factor=2, mode="bilinear", align_corners=True)
+    x = RNG.standard_normal((2, 1, 3, 4))
+    np.testing.assert_allclose(up(x).data, ref(torch.tensor(x)).numpy(), rtol=1e-12)
+    assert "scale_factor=2" in repr(up) and not up.parameters()
+
+
+@pytest.mark.parametrize("kw, error, words", [
+    (dict(size=4, scale_factor=2), ArgumentError, "exactly one of size and scale_factor"),
+    ({}, ArgumentError, "neither"),
+    (dict(size=4, mode="bicubic"), ArgumentError, "mode must be one of"),
+    (dict(size=4, mode="linear"), ShapeError, "needs a 3-D input"),
+    (dict(size=4, align_corners=True), ArgumentError, "align_corners applies to the linear modes"),
+    (dict(size=(4, 4, 4)), ArgumentError, "one per spatial axis"),
+    (dict(size=0), ArgumentError, "size must hold whole numbers >= 1"),
+    (dict(scale_factor=-1.0), ArgumentError, "positive numbers"),
+    (dict(scale_factor=0.1), ShapeError, "leaves no output"),
+    (dict(size=4, antialias=True), ArgumentError, "antialias"),
+])
+def test_interpolate_rejects_bad_arguments_with_project_errors(kw, error, words):
+    with pytest.raises(error, match=words):
+        F.interpolate(np.ones((1, 1, 3, 3)), **kw)
+
+
+def test_interpolate_rejects_bad_ranks():
+    with pytest.raises(ShapeError, match="needs a 4-D input"):
+        F.interpolate(np.ones((1, 1, 3)), size=4, mode="bilinear")
+    with pytest.raises(ShapeError, match=r"\(N, C, L\) or \(N, C, H, W\)"):
+        F.interpolate(np.ones((3, 3)), size=4)
+
+
+CEIL = [  # odd sizes, stride > kernel, padding, windows that start in the left padding
+    dict(kernel_size=2),
+    dict(kernel_size=3, stride=2),
+    dict(kernel_size=3, stride=2, padding=1),
+    dict(kernel_size=2, stride=3),
+    dict(kernel_size=(3, 2), stride=(2, 3), padding=(1, 1)),
+    dict(kernel_size=2, stride=2, padding=1),  # the decremented case: a last window in the right padding is dropped
+]
+
+
+@pytest.mark.parametrize("kw", CEIL)
+@pytest.mark.parametrize("shape", [(2, 2, 7, 5), (1, 1, 6, 9)])
+def test_max_pool2d_with_ceil_mode_matches_torch_with_indices(kw, shape):
+    x = RNG.standard_normal(shape)
+    _compare(lambda a: F.max_pool2d(a, **kw, ceil_mode=True), lambda a: TF.max_pool2d(a, **kw, ceil_mode=True), x)
+    _, mine = F.max_pool2d(x, **kw, ceil_mode=True, return_indices=True)
+    _, ref = TF.max_pool2d(torch.tensor(x), **kw, ceil_mode=True, return_indices=True)
+    np.testing.assert_array_equal(mine, ref.numpy())
+
+
+def test_max_pool2d_with_ceil_mode_and_dilation_matches_torch():
+    x = RNG.standard_normal((1, 2, 8, 7))
+    kw = dict(kernel_size=2, stride=2, dilation=2, padding=1, ceil_mode=True)
+    _compare(lambda a: F.max_pool2d(a, **kw), lambda a: TF.max_pool2d(a, **kw), x)
+
+
+@pytest.mark.parametrize("kw", CEIL)
+@pytest.mark.parametrize("count_include_pad", [True, False])
+@pytest.mark.parametrize("shape", [(2, 2, 7, 5), (1, 1, 6, 9)])
+def test_avg_pool2d_with_ceil_mode_divides_as_torch(kw, count_include_pad, shape):
+    x = RNG.standard_normal(shape)
+    _compare(lambda a: F.avg_pool2d(a, **kw, ceil_mode=True, count_include_pad=count_include_pad),
+             lambda a: TF.avg_pool2d(a, **kw, ceil_mode=True, count_include_pad=count_include_pad), x)
+
+
+def test_ceil_mode_pooling_modules_and_a_shape_that_rounds_up():
+    x = RNG.standard_normal((1, 1, 5, 5))
+    assert F.max_pool2d(x, 2).shape == (1, 1, 2, 2) and nn.MaxPool2d(2, ceil_mode=True)(x).shape == (1, 1, 3, 3)
+    np.testing.assert_allclose(nn.AvgPool2d(2, ceil_mode=True, divisor_override=3)(x).data,
+                               TF.avg_pool2d(torch.tensor(x), 2, ceil_mode=True, divisor_override=3).numpy(),
+                               rtol=1e-12)
+    with pytest.raises(ArgumentError, match="ceil_mode must be True or False"):
+        F.max_pool2d(x, 2, ceil_mode="yes")

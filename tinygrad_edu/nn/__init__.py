@@ -44,6 +44,7 @@ from .layers import (
     LayerNorm,
     MaxPool2d,
     MultiheadAttention,
+    Upsample,  # issue 13: resizing (F.interpolate)
 )
 from .modules import (
     MLP,
@@ -102,3 +103,4 @@ __all__ += [
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d", "Dropout",
     "Embedding", "GroupNorm", "LayerNorm", "MaxPool2d", "ModuleDict", "ModuleList", "MultiheadAttention",
 ]
+__all__ += ["Upsample"]  # issue 13: resizing

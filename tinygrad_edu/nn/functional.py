@@ -24,6 +24,7 @@ from .layer_functions import (  # noqa: F401 (re-exported: issue 13's layers as 
     dropout,
     embedding,
     group_norm,
+    interpolate,
     layer_norm,
     scaled_dot_product_attention,
 )

@@ -1,4 +1,4 @@
-"""Dropout, embedding, normalisation and attention as functions (PyTorch's names and definitions).
+"""Dropout, embedding, normalisation, attention and interpolation as functions (PyTorch's names and definitions).
 
 All derived from the engine's ops (indexing, mean, var, rsqrt, softmax, ``@``, ``where``): their
 gradients come from rules that already exist. ``nn.functional`` re-exports them, with the
@@ -163,3 +163,120 @@ def scaled_dot_product_attention(query: Operand, key: Operand, value: Operand, a
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True, generator=generator)
     return weights @ v
+
+
+# ---- interpolate (issue 13): resizing by indexing and weighted sums, so the gradients are indexing's --------
+_INTERPOLATE_MODES = {"nearest": (3, 4), "nearest-exact": (3, 4), "linear": (3,), "bilinear": (4,)}
+
+
+def _output_sizes(shape: tuple[int, ...], size: Any, scale_factor: Any, recompute: bool | None
+                  ) -> tuple[list[int], list[float | None]]:
+    """The output's spatial sizes and the scales PyTorch maps coordinates with (None: input / output)."""
+    spatial = shape[2:]
+    k = len(spatial)
+
+    def each(v: Any, name: str) -> list:
+        vs = list(v) if isinstance(v, Sequence) and not isinstance(v, str) else [v] * k
+        if len(vs) != k:
+            raise ArgumentError(f"interpolate: {name} must be one number or {k} (one per spatial axis of the input "
+                                f"of shape {fmt_shape(shape)}), got {v!r}")
+        return vs
+
+    if (size is None) == (scale_factor is None):
+        raise ArgumentError("interpolate: give exactly one of size and scale_factor, got "
+                            + ("both" if size is not None else "neither"))
+    if size is not None:
+        sizes = each(size, "size")
+        if not all(isinstance(n, int | np.integer) and not isinstance(n, bool) and n >= 1 for n in sizes):
+            raise ArgumentError(f"interpolate: size must hold whole numbers >= 1, got {size!r}")
+        return [int(n) for n in sizes], [None] * k
+    factors = each(scale_factor, "scale_factor")
+    if not all(isinstance(f, int | float | np.integer | np.floating) and not isinstance(f, bool) and f > 0
+               for f in factors):
+        raise ArgumentError(f"interpolate: scale_factor must hold positive numbers, got {scale_factor!r}")
+    sizes = [math.floor(n * float(f)) for n, f in zip(spatial, factors)]
+    if min(sizes) < 1:
+        raise ShapeError(f"interpolate: scale_factor {scale_factor!r} leaves no output for the input of shape "
+                         f"{fmt_shape(shape)}")
+    return sizes, [None] * k if recompute else [float(f) for f in factors]
+
+
+def _nearest_taps(n_in: int, n_out: int, factor: float | None, exact: bool, shortcuts: bool) -> np.ndarray:
+    """Source index of each output position: floor(dst * scale), or floor((dst + 1/2) * scale) for nearest-exact.
+
+    scale is 1 / scale_factor when one was given, else n_in / n_out; computed in float32, as PyTorch does.
+    ``shortcuts``: PyTorch's 2-D "nearest" copies an axis whose size is unchanged and doubles one whose
+    size doubles (dst // 2), whatever the exact factor (so 2.1 gives dst // 2 there, not floor(dst / 2.1)).
+    """
+    if shortcuts and n_out == n_in:
+        return np.arange(n_out)
+    if shortcuts and n_out == 2 * n_in:
+        return np.arange(n_out) // 2
+    scale = np.float32(1.0 / factor) if factor else np.float32(n_in) / np.float32(n_out)
+    dst = np.arange(n_out, dtype=np.float32) + (np.float32(0.5) if exact else np.float32(0.0))
+    return np.minimum(np.floor(dst * scale).astype(np.int64), n_in - 1)
+
+
+def _linear_taps(n_in: int, n_out: int, factor: float | None, align_corners: bool, dtype: np.dtype
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each output position, its two source indices i0, i1 and the weight w of i1 (i0 gets 1 - w).
+
+    align_corners: src = dst * (n_in - 1) / (n_out - 1) (the corner pixels' centres line up); otherwise
+    src = (dst + 1/2) * scale - 1/2, at least 0 (the pixels' edges line up), scale as in nearest.
+    """
+    if align_corners:
+        scale = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+        src = np.arange(n_out, dtype=dtype) * dtype.type(scale)
+    else:
+        scale = 1.0 / factor if factor else n_in / n_out
+        src = np.maximum((np.arange(n_out, dtype=dtype) + dtype.type(0.5)) * dtype.type(scale) - dtype.type(0.5), 0)
+    i0 = src.astype(np.int64)  # src >= 0: truncation is floor
+    w = np.clip(src - i0, 0, 1).astype(dtype)
+    i1 = np.where(i0 < n_in - 1, i0 + 1, i0)
+    return i0, i1, w
+
+
+def interpolate(input: Operand, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Value:
+    """Resize (N, C, L) or (N, C, H, W) to ``size`` or by ``scale_factor``, like ``torch.nn.functional.interpolate``.
+
+    ``mode``: "nearest" / "nearest-exact" (3-D and 4-D), "linear" (3-D) or "bilinear" (4-D). Derived: nearest
+    picks source rows and columns (``index_select``); (bi)linear mixes two neighbours along each spatial axis
+    in turn, ``x[i0] * (1 - w) + x[i1] * w``, so the gradients are indexing's (added up where a source
+    pixel is used more than once) and the products'.
+
+    >>> interpolate(np.arange(3.0).reshape(1, 1, 3), scale_factor=2).data
+    array([[[0., 0., 1., 1., 2., 2.]]])
+    """
+    x = _value(input, "interpolate")
+    if mode not in _INTERPOLATE_MODES:
+        raise ArgumentError(f"interpolate: mode must be one of {sorted(_INTERPOLATE_MODES)}, got {mode!r}")
+    if x.ndim not in (3, 4):
+        raise ShapeError(f"interpolate: input must have shape (N, C, L) or (N, C, H, W), got {fmt_shape(x.shape)}")
+    if x.ndim not in _INTERPOLATE_MODES[mode]:
+        wanted = " or ".join(f"{n}-D" for n in _INTERPOLATE_MODES[mode])
+        raise ShapeError(f"interpolate: mode {mode!r} needs a {wanted} input, got shape {fmt_shape(x.shape)}")
+    linear = mode in ("linear", "bilinear")
+    if align_corners is not None and not linear:
+        raise ArgumentError(f"interpolate: align_corners applies to the linear modes only, not to mode {mode!r}")
+    if antialias:
+        raise ArgumentError("interpolate: antialias=True is not supported")
+    if x.dtype.kind != "f":
+        raise DataError(f"interpolate: input must be floating point, got dtype {x.dtype}")
+    sizes, factors = _output_sizes(x.shape, size, scale_factor, recompute_scale_factor)
+    out = x
+    for axis in reversed(range(2, x.ndim)):  # the last axis first, as PyTorch sums (same numbers, same order)
+        n_in, n_out, factor = x.shape[axis], sizes[axis - 2], factors[axis - 2]
+        if not linear:
+            exact = mode == "nearest-exact"
+            out = out.index_select(axis, _nearest_taps(n_in, n_out, factor, exact, not exact and x.ndim == 4))
+            continue
+        if n_out == n_in:  # PyTorch copies an axis whose size is unchanged, whatever scale_factor says
+            continue
+        i0, i1, w = _linear_taps(n_in, n_out, factor, bool(align_corners), x.dtype)
+        shape = [1] * x.ndim
+        shape[axis] = n_out
+        w = w.reshape(shape)
+        out = out.index_select(axis, i0) * (1 - w) + out.index_select(axis, i1) * w
+    return out

@@ -256,9 +256,18 @@ def _one(v: Any, name: str) -> tuple[int]:
 # --------------------------------------------------------------------------
 # Pooling: windows, then one reduction over the window axes
 # --------------------------------------------------------------------------
-def _pool_args(x: Value, kernel_size: Any, stride: Any, padding: Any, dilation: Any, op: str) -> tuple:
+def _pool_args(x: Value, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool,
+               op: str) -> tuple:
+    """Kernel, stride, ((top, bottom), (left, right)) padding and dilation of a pooling, checked.
+
+    With ``ceil_mode`` the output size rounds up instead of down (PyTorch's rule), as long as the last
+    window starts inside the input or its left padding: the windows that run past the bottom or right
+    edge read extra padding there (the bottom/right pads grow by that overhang).
+    """
     if x.ndim not in (3, 4):
         raise ShapeError(f"{op}: input must have shape (N, C, H, W) or (C, H, W), got {fmt_shape(x.shape)}")
+    if not isinstance(ceil_mode, bool | np.bool_):
+        raise ArgumentError(f"{op}: ceil_mode must be True or False, got {ceil_mode!r}")
     k = _pair(kernel_size, "kernel_size", op)
     s = k if stride is None or (isinstance(stride, Sequence) and not stride) else _pair(stride, "stride", op)
     ph, pw = _pair(padding, "padding", op, low=0)
@@ -266,10 +275,25 @@ def _pool_args(x: Value, kernel_size: Any, stride: Any, padding: Any, dilation: 
         raise ArgumentError(f"{op}: padding {padding} must be at most half the kernel size {k}")
     d = _pair(dilation, "dilation", op)
     h, w = x.shape[-2:]
-    p = ((ph, ph), (pw, pw))
-    if _out_size(h, k[0], s[0], p[0], d[0]) < 1 or _out_size(w, k[1], s[1], p[1], d[1]) < 1:
-        raise ShapeError(f"{op}: kernel {k} is larger than the padded input of shape {fmt_shape(x.shape)}")
-    return k, s, p, d
+    pads = []
+    for n, kk, ss, pp, dd in ((h, k[0], s[0], ph, d[0]), (w, k[1], s[1], pw, d[1])):
+        span = dd * (kk - 1) + 1
+        if n + 2 * pp < span:
+            raise ShapeError(f"{op}: kernel {k} is larger than the padded input of shape {fmt_shape(x.shape)}")
+        out = _pool_out_size(n, span, ss, pp, ceil_mode)
+        pads.append((pp, max(pp, (out - 1) * ss + span - n - pp)))  # bottom/right: what the last window needs
+    return k, s, (pads[0], pads[1]), d
+
+
+def _pool_out_size(n: int, span: int, s: int, p: int, ceil_mode: bool) -> int:
+    """Windows of extent ``span`` at stride ``s`` over n numbers padded by p each side (PyTorch's formula)."""
+    room = n + 2 * p - span  # how far the window can move
+    if not ceil_mode:
+        return room // s + 1
+    out = -(-room // s) + 1  # rounded up: a last window that runs past the end...
+    if (out - 1) * s >= n + p:  # ...must still start inside the input or the left padding
+        out -= 1
+    return out
 
 
 def _batched(x: Value) -> Value:
@@ -282,12 +306,11 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
 
     NOTE: at a tie the whole gradient goes to the FIRST maximal element of the window (row-major),
     as in PyTorch; ``Value.max`` instead shares it among the tied elements. With ``return_indices``
-    also the index of that element in the flattened H x W input, as PyTorch gives it.
+    also the index of that element in the flattened H x W input, as PyTorch gives it. ``ceil_mode``: the
+    output size rounds up (a last, partial window, if it starts inside the input or its left padding).
     """
     x = _as_node(input, "max_pool2d")
-    if ceil_mode:
-        raise ArgumentError("max_pool2d: ceil_mode=True is not supported")
-    k, s, p, d = _pool_args(x, kernel_size, stride, padding, dilation, "max_pool2d")
+    k, s, p, d = _pool_args(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     xb = _batched(x)
     win = _im2col_data(xb.data, k, s, p, d, -np.inf, rows=False)  # (N, C, Ho, Wo, kh, kw), a view
     first, best = _first_argmax(win)  # the window position (row-major) of each window's first maximum
@@ -331,20 +354,32 @@ def _max_pool_backward(g, out, ctx, x):
 
 def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override: int | None = None) -> Value:
-    """The mean of each window, like ``torch.nn.functional.avg_pool2d`` (padding counts as 0 by default)."""
+    """The mean of each window, like ``torch.nn.functional.avg_pool2d`` (padding counts as 0 by default).
+
+    The divisor is PyTorch's: kh * kw, or with ``ceil_mode`` a last window's part inside the padded input
+    (what runs past the padding is not counted); with ``count_include_pad=False`` only the real numbers.
+
+    >>> avg_pool2d(np.arange(9.0).reshape(1, 1, 3, 3), 2, ceil_mode=True).data
+    array([[[[2. , 3.5],
+             [6.5, 8. ]]]])
+    """
     x = _as_node(input, "avg_pool2d")
-    if ceil_mode:
-        raise ArgumentError("avg_pool2d: ceil_mode=True is not supported")
-    k, s, p, d = _pool_args(x, kernel_size, stride, padding, 1, "avg_pool2d")
+    k, s, p, d = _pool_args(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
     win = im2col(_batched(x), k, s, p, d, rows=False)
     total = win.sum(axis=(4, 5))
+    sym = (p[0][0], p[1][0])  # the padding asked for; ceil_mode's overhang is padded beyond it
+    overhang = (p[0][1] - sym[0], p[1][1] - sym[1])
     if divisor_override is not None:
         out = total / float(divisor_override)
-    elif count_include_pad or not any(p[0] + p[1]):
+    elif not any(overhang) and (count_include_pad or not any(sym)):
         out = total / float(k[0] * k[1])
-    else:  # divide by how many real (not padding) numbers each window holds
-        ones = np.ones((1, 1, *x.shape[-2:]), dtype=x.dtype)
-        counts = _im2col_data(ones, k, s, p, d).sum(axis=(4, 5))
+    else:  # divide by the numbers each window holds: real ones, and the asked-for padding if counted (PyTorch)
+        h, w = x.shape[-2:]
+        if count_include_pad:  # the padded input counts, the overhang past it does not
+            ones, pads = np.ones((1, 1, h + 2 * sym[0], w + 2 * sym[1])), ((0, overhang[0]), (0, overhang[1]))
+        else:
+            ones, pads = np.ones((1, 1, h, w)), p
+        counts = _im2col_data(ones.astype(x.dtype), k, s, pads, d).sum(axis=(4, 5))
         out = total / counts
     return out.reshape(out.shape[1:]) if x.ndim == 3 else out
 
