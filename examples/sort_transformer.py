@@ -84,10 +84,9 @@ class CausalSelfAttention(nn.Module):
         d_head = d_model // self.n_head
         q, k, v = self.qkv(x).split(d_model, dim=-1)  # each (batch, time, d_model)
         # (batch, time, d_model) -> (batch, head, time, d_head): every head attends on its own
-        # (swapaxes(1, 2) is PyTorch's transpose(1, 2); this engine's transpose follows NumPy's)
-        q, k, v = (t.reshape(batch, time_steps, self.n_head, d_head).swapaxes(1, 2) for t in (q, k, v))
+        q, k, v = (t.reshape(batch, time_steps, self.n_head, d_head).transpose(1, 2) for t in (q, k, v))
         y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-        y = y.swapaxes(1, 2).reshape(batch, time_steps, d_model)  # the heads side by side again
+        y = y.transpose(1, 2).reshape(batch, time_steps, d_model)  # the heads side by side again
         return self.proj(y)
 
 

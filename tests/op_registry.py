@@ -125,6 +125,8 @@ OPS: list[Op] = [
     Op("swapaxes", lambda a: a.swapaxes(0, 2), lambda a: a.swapaxes(0, 2), "fixed", make_inputs=_fixed((2, 3, 4))),
     Op("transpose_axes", lambda a: a.transpose(2, 0, 1), lambda a: a.transpose(2, 0, 1), "fixed",
        make_inputs=_fixed((2, 3, 4))),
+    Op("transpose_two", lambda a: a.transpose(1, 2), lambda a: a.swapaxes(1, 2), "fixed",
+       make_inputs=_fixed((2, 3, 4))),
     Op("getitem_int", lambda a: a[1], lambda a: a[1], "fixed", make_inputs=_fixed((3, 2)), covers=("__getitem__",)),
     Op("getitem_slice", lambda a: a[::2, 1:], lambda a: a[::2, 1:], "fixed", make_inputs=_fixed((4, 3)),
        covers=("__getitem__",)),

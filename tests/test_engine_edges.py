@@ -147,7 +147,17 @@ def test_transpose_and_shape_arguments_are_checked() -> None:
     with pytest.raises(ShapeError):
         Value(np.ones(3)).broadcast_to("ab")
     with pytest.raises(ShapeError, match="permutation"):
-        Value(np.ones((2, 3))).transpose(0, 0)
+        Value(np.ones((2, 3))).transpose((0, 0))
+
+
+def test_transpose_of_two_axes_swaps_them_as_pytorch() -> None:
+    x = np.arange(24.0).reshape(2, 3, 4)
+    assert Value(x).transpose(1, 2).shape == (2, 4, 3)
+    assert np.array_equal(Value(x).transpose(-1, 0).data, x.swapaxes(-1, 0))
+    m = np.arange(6.0).reshape(2, 3)
+    assert np.array_equal(Value(m).transpose(0, 1).data, m.T)  # NumPy's transpose(0, 1) would keep m
+    assert np.array_equal(Value(m).transpose(0, 0).data, m)
+    assert np.array_equal(Value(x).transpose(2, 0, 1).data, x.transpose(2, 0, 1))  # a full permutation: NumPy's
 
 
 @pytest.mark.parametrize("op", ["sum", "mean", "max", "min", "logsumexp"])

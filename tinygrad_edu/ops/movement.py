@@ -68,14 +68,16 @@ class MovementOps:
         return self.reshape(shape[:start] + (int(np.prod(shape[start:end + 1])),) + shape[end + 1:])
 
     def transpose(self: Value, *axes: Any) -> Value:
-        """Permute the axes (reverse them when none are given), like ``numpy.transpose``.
+        """Swap two axes as PyTorch does (``x.transpose(1, 2)``), or permute them all as NumPy does.
 
-        NOTE: ``transpose(i, j)`` of a Value with more than two axes is NumPy's permutation, not
-        PyTorch's swap of two axes; ``swapaxes(i, j)`` swaps.
+        Two integers name the axes to exchange, whatever the rank (PyTorch's ``transpose(dim0, dim1)``);
+        no argument reverses the axes; a full permutation (``transpose(2, 0, 1)`` or a tuple) is NumPy's.
         """
         nd = self.ndim
         if not axes:
             perm = tuple(range(nd))[::-1]
+        elif len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes) and nd:
+            return self.swapaxes(int(axes[0]), int(axes[1]))
         else:
             given = _int_tuple(axes, "transpose", "axes")
             for a in given:
@@ -99,7 +101,7 @@ class MovementOps:
         axes = list(range(self.ndim))
         if axes:
             axes[a1], axes[a2] = axes[a2], axes[a1]  # type: ignore[index]
-        return self.transpose(axes)
+        return self.transpose(tuple(axes))
 
     def broadcast_to(self: Value, shape: Sequence[int]) -> Value:
         """Repeat along axes of size 1 (and new leading axes) to reach ``shape``."""
