@@ -95,6 +95,12 @@ def _number(line: str) -> str:
     return line.split("|")[1].strip().split(".")[0]
 
 
+def _order(number: str) -> tuple[int, str]:
+    """Sort key of a case number with an optional letter: ``9`` < ``9a`` < ``9b`` < ``10``."""
+    digits = re.match(r"\d*", number).group()  # type: ignore[union-attr]
+    return int(digits or 0), number[len(digits):]
+
+
 def merge_readme(rows: list[dict], command: str) -> None:
     """Replace only the table rows of the cases in ``rows`` (a run with ``--only``), keeping every other row."""
     text = README.read_text(encoding="utf-8")
@@ -102,7 +108,7 @@ def merge_readme(rows: list[dict], command: str) -> None:
     if old is None:
         return write_readme(machine() + [""] + table(rows), command)
     numbers = {r["case"].split(".")[0] for r in rows}
-    label = ", ".join(sorted(numbers, key=int))
+    label = ", ".join(sorted(numbers, key=_order))
     kept = [line for line in old.group(1).strip("\n").splitlines()
             if not (line.startswith("| ") and _number(line) in numbers and not line.startswith("| case |"))
             and not line.startswith(f"- case {label}: ")]
@@ -111,7 +117,7 @@ def merge_readme(rows: list[dict], command: str) -> None:
     new = table(rows)[2:]
     at = len(body)
     for i, line in enumerate(body[2:], start=2):  # after the rows of the cases numbered below the new ones
-        if int(_number(line)) > int(min(numbers, key=int)):
+        if _order(_number(line)) > _order(min(numbers, key=_order)):
             at = i
             break
     body[at:at] = new
