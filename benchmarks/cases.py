@@ -734,7 +734,7 @@ def makemore_steps(quick: bool) -> list[Row]:
             assert np.allclose(ours_losses, their_losses, rtol=1e-4), (case, ours_losses, their_losses)
             fns.append(make_theirs())
         settings = (("", None), ("1 BLAS thread, torch.set_num_threads(1)", 1))
-        for threads_note, n in settings[:1] if quick else settings:
+        for threads_note, n in settings[1:] if quick else settings:  # quick: one thread, steady under load
             default = threads.get_num_threads()
             if n is not None:
                 threads.set_num_threads(n)
@@ -746,7 +746,7 @@ def makemore_steps(quick: bool) -> list[Row]:
                 threads.set_num_threads(default)
                 if torch is not None:
                     torch.set_num_threads(os.cpu_count() or 1)
-            prefix = "reference: " if n is not None else ""
+            prefix = "reference: " if n is not None and not quick else ""
             lib_threads = f"{torch.get_num_threads() if n is None else 1} threads" if torch is not None else ""
             rows.append(row(case, f"{prefix}tinygrad_edu" + (", 1 BLAS thread" if n else ""), *_spread(times[0]),
                             note=threads_note or "the lecture's code, import tinygrad_edu as torch"))

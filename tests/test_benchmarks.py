@@ -193,3 +193,34 @@ def test_the_makemore_steps_are_the_same_program_on_both_engines() -> None:
         losses = [(ours(), theirs()) for _ in range(3)]  # the first checks the forward, the next the updates
         np.testing.assert_allclose(*zip(*losses), rtol=1e-5)
         assert losses[2][0] < losses[0][0]  # the same fixed batch: SGD lowers its loss
+
+
+def test_the_targets_are_judged_from_the_table_and_written_into_the_prose() -> None:
+    from benchmarks import targets
+
+    table = ["| 1. moons | tinygrad_edu (GC on) | 150 ms | 3 |  |  |",
+             "| 1. moons | micrograd (GC on) | 1000 ms |  |  |  |",
+             "| 4. chain of 1,000 scalar ops | tinygrad_edu | 1 us |  |  |  |",
+             "| 4. chain of 1,000,000 scalar ops | tinygrad_edu | 1.8 us |  |  |  |",
+             "| 10b. memory | tinygrad_edu | 28 MiB |  |  |  |",
+             "| 10b. memory | hand-written NumPy | 21 MiB |  |  |  |"]
+    said = targets.verdicts(table)
+    assert said["moons"] == "**not met**: 0.15x (150 ms vs 1000 ms)"
+    assert said["chain_node"].startswith("**met**: 1.8 us") and said["chain_growth"].startswith("**not met**: 1.80x")
+    assert said["lenet_memory"].startswith("**met**: 1.33x") and "did not run" in said["wavenet"]
+    text = ("Target: at most 0.1x (<!-- target:moons -->old words<!-- /target -->).\n"
+            f"{targets.BEGIN}\nold table\n{targets.END}\n")
+    filled = targets.fill(text, table)
+    assert "old" not in filled and "(<!-- target:moons -->**not met**: 0.15x" in filled
+    assert "| 10b. LeNet training-loop memory ≤ 1.5x NumPy | **met**: 1.33x (28 MiB vs 21 MiB) |" in filled
+    assert targets.fill(filled, table) == filled  # filling again changes nothing
+
+
+def test_the_scalar_profile_reports_gc_time_and_the_phases_of_a_chain(capsys) -> None:
+    from benchmarks import scalar_profile
+
+    results = scalar_profile.main(["--small"])
+    chain = results[("chain", "tinygrad_edu", False)]
+    assert chain["gc_build_us"] == 0 and chain["build_us"] > 0 and chain["backward_us"] > 0
+    assert results[("moons", "tinygrad_edu", False)]["gc_ms"] == 0 < results[("moons", "tinygrad_edu", True)]["step_ms"]
+    assert "full collections" in capsys.readouterr().out
