@@ -664,6 +664,12 @@ def lenet_step(quick: bool) -> list[Row]:
 
     rows.append(row(case, "PyTorch CPU", *measure(torch_step, repeat, warmup=2),
                     note=f"{torch.get_num_threads()} threads"))
+    torch.set_num_threads(1)  # beside the one-thread NumPy rows: the three engines' kernels, thread for thread
+    try:
+        rows.append(row(case, "reference: PyTorch CPU, 1 thread", *measure(torch_step, repeat, warmup=2),
+                        note="torch.set_num_threads(1)"))
+    finally:
+        torch.set_num_threads(os.cpu_count() or 1)
     return rows
 
 

@@ -111,6 +111,8 @@ TARGETS = [
                  "reference: hand-written NumPy, 1 BLAS thread", 1.2)),
     Target("lenet_torch", "10a. LeNet step: the ratio to PyTorch CPU (recorded, no target)",
            ratio("10a.", "tinygrad_edu", "PyTorch CPU", 0)),
+    Target("lenet_torch_1thread", "10a. the same with one thread each (recorded, no target)",
+           ratio("10a.", "reference: tinygrad_edu, 1 BLAS thread", "reference: PyTorch CPU, 1 thread", 0)),
     Target("lenet_memory", "10b. LeNet training-loop memory ≤ 1.5x NumPy",
            ratio("10b.", "tinygrad_edu", "hand-written NumPy", 1.5)),
     Target("makemore_mlp", "12a. makemore MLP step: the ratio to PyTorch CPU (recorded, no target)",
