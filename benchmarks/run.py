@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     minutes = (time.perf_counter() - start) / 60
     conditions = (f"; load average (1, 5, 15 min) {load_before} at the start, {_load()} at the end "
                   f"({os.cpu_count()} cores); run time {minutes:.1f} min")
-    lines = machine() + [f"- conditions{conditions}", ""] + table(rows)
+    lines = machine() + [f"- conditions: {conditions[2:]}", ""] + table(rows)
     print("\n".join(lines))
     if args.write:
         command = "python -m benchmarks" + (f" --only {args.only}" if args.only else "") + " --write" \
