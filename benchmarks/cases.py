@@ -635,7 +635,7 @@ def lenet_step(quick: bool) -> list[Row]:
     ours_loss = F.cross_entropy(net(x), y).item()
     their_loss = numpy_lenet_step([a.copy() for a in plain], x, y, 0.01)
     assert abs(ours_loss - their_loss) <= 1e-4 * abs(their_loss), (ours_loss, their_loss)  # the same math
-    case = f"10. LeNet step (conv 5x5 x2, pools, 400-120-84-10), batch {batch}, float32, SGD"
+    case = f"10a. LeNet step (conv 5x5 x2, pools, 400-120-84-10), batch {batch}, float32, SGD"
     steps = [lambda: _our_step(net, opt, x, y), lambda: numpy_lenet_step(plain, x, y, 0.01)]
     rows = [row(case, name, t, q, note=note) for name, (t, q), note in zip(
         ["tinygrad_edu", "hand-written NumPy"], measure_together(steps, repeat, warmup=2),
@@ -664,10 +664,121 @@ def lenet_step(quick: bool) -> list[Row]:
 
     rows.append(row(case, "PyTorch CPU", *measure(torch_step, repeat, warmup=2),
                     note=f"{torch.get_num_threads()} threads"))
+    torch.set_num_threads(1)  # beside the one-thread NumPy rows: the three engines' kernels, thread for thread
+    try:
+        rows.append(row(case, "reference: PyTorch CPU, 1 thread", *measure(torch_step, repeat, warmup=2),
+                        note="torch.set_num_threads(1)"))
+    finally:
+        torch.set_num_threads(os.cpu_count() or 1)
     return rows
 
 
 CASES.append(lenet_step)
+
+
+# ---- 10b (issue 13) and 12 (issue 16): LeNet's training-loop memory; makemore's MLP and WaveNet steps --------
+def _peak_mib(loop: Callable[[], object]) -> float:
+    """Peak memory traced by tracemalloc (NumPy's buffers included) while ``loop`` runs, in MiB."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        loop()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def lenet_memory(quick: bool) -> list[Row]:
+    """Peak traced memory of building LeNet and running 20 SGD steps, against the hand-written NumPy loop."""
+    from .numpy_lenet import KEYS, numpy_lenet_step
+
+    batch, steps = (8, 2) if quick else (64, 20)
+    rng = np.random.default_rng(0)
+    x = rng.random((batch, 1, 28, 28), dtype=np.float32)
+    y = rng.integers(0, 10, batch)
+    state = LeNet(generator=rng).state_dict()
+
+    def ours():
+        model = LeNet()
+        model.load_state_dict(state)
+        opt = tg.optim.SGD(model.parameters(), lr=0.01)
+        for _ in range(steps):
+            _our_step(model, opt, x, y)
+
+    def numpy_loop():
+        p = [state[k].copy() for k in KEYS]
+        for _ in range(steps):
+            numpy_lenet_step(p, x, y, 0.01)
+
+    case = f"10b. peak memory: build LeNet, then {steps} SGD steps, batch {batch} (tracemalloc)"
+    return [{"case": case, "engine": name, "value": _peak_mib(loop), "iqr": 0.0, "unit": "MiB", "note": note}
+            for name, loop, note in (
+                ("tinygrad_edu", ours, "weights, gradients, the graph and what it keeps for backward"),
+                ("hand-written NumPy", numpy_loop, "weights, gradients, im2col columns and pool masks"))]
+
+
+def makemore_steps(quick: bool) -> list[Row]:
+    """One training step of makemore part 2's MLP (12a) and part 5's WaveNet (12b), batch 32, on both engines."""
+    from . import makemore
+
+    repeat = 2 if quick else 200
+    torch = _import("torch")
+    labels = {3: "12a. makemore part 2 MLP step (emb 10, block 3, 200 tanh), batch 32, float32, SGD",
+              8: "12b. makemore part 5 WaveNet step (emb 24, block 8, 3 x flatten 2 + linear 128 + batch norm "
+                 "+ tanh), batch 32, float32, SGD"}
+    rows: list[Row] = []
+    for block, case in labels.items():
+        make_ours = makemore.setups(tg, F, block)
+        fns: list[Callable[[], object]] = [make_ours()]
+        if torch is None:
+            rows.append(row(case, "PyTorch CPU", None, note="not installed (pip install torch==2.13.0)"))
+        else:
+            torch.set_num_threads(os.cpu_count() or 1)
+            make_theirs = makemore.setups(torch, torch.nn.functional, block)
+            first, again = make_ours(), make_theirs()  # fresh weights: two steps, forward then gradients too
+            ours_losses, their_losses = [first(), first()], [again(), again()]
+            assert np.allclose(ours_losses, their_losses, rtol=1e-4), (case, ours_losses, their_losses)
+            fns.append(make_theirs())
+        settings = (("", None), ("1 BLAS thread, torch.set_num_threads(1)", 1))
+        for threads_note, n in settings[1:] if quick else settings:  # quick: one thread, steady under load
+            default = threads.get_num_threads()
+            if n is not None:
+                threads.set_num_threads(n)
+                if torch is not None:
+                    torch.set_num_threads(n)
+            try:
+                times = _rounds(fns, repeat, warmup=1 if quick else 20)
+            finally:
+                threads.set_num_threads(default)
+                if torch is not None:
+                    torch.set_num_threads(os.cpu_count() or 1)
+            prefix = "reference: " if n is not None and not quick else ""
+            lib_threads = f"{torch.get_num_threads() if n is None else 1} threads" if torch is not None else ""
+            rows.append(row(case, f"{prefix}tinygrad_edu" + (", 1 BLAS thread" if n else ""), *_spread(times[0]),
+                            note=threads_note or "the lecture's code, import tinygrad_edu as torch"))
+            if torch is not None:
+                median, iqr = _spread([a / b for a, b in zip(times[0], times[1])])
+                rows.append(row(case, f"{prefix}PyTorch CPU" + (", 1 thread" if n else ""), *_spread(times[1]),
+                                note=f"{threads_note or lib_threads}; timed in turn with tinygrad_edu: "
+                                     f"tinygrad_edu / it {median:.2f}x (IQR {iqr:.2f}) per round"))
+    return rows
+
+
+def _rounds(fns: list[Callable[[], object]], repeat: int, warmup: int) -> list[list[float]]:
+    """Every call's wall time, the functions timed in turn within each round (``measure_together``'s loop)."""
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, bucket in zip(fns, times):
+            start = time.perf_counter()
+            fn()
+            bucket.append(time.perf_counter() - start)
+    return times
+
+
+CASES += [lenet_memory, makemore_steps]
 
 
 # ---- 11. issue 13: one transformer training step (benchmarks/transformer_case.py) -------------------------

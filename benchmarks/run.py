@@ -19,11 +19,12 @@ import os
 import platform
 import re
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 
-from . import peers, picture
+from . import peers, picture, targets
 from .cases import CASES
 
 README = Path(__file__).resolve().parent / "README.md"
@@ -95,14 +96,28 @@ def _number(line: str) -> str:
     return line.split("|")[1].strip().split(".")[0]
 
 
-def merge_readme(rows: list[dict], command: str) -> None:
+def _order(number: str) -> tuple[int, str]:
+    """Sort key of a case number with an optional letter: ``9`` < ``9a`` < ``9b`` < ``10``."""
+    digits = re.match(r"\d*", number).group()  # type: ignore[union-attr]
+    return int(digits or 0), number[len(digits):]
+
+
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages, e.g. ``0.31 0.74 0.79``."""
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def merge_readme(rows: list[dict], command: str, conditions: str = "") -> None:
     """Replace only the table rows of the cases in ``rows`` (a run with ``--only``), keeping every other row."""
     text = README.read_text(encoding="utf-8")
     old = re.search(re.escape(BEGIN) + "(.*?)" + re.escape(END), text, flags=re.S)
     if old is None:
         return write_readme(machine() + [""] + table(rows), command)
     numbers = {r["case"].split(".")[0] for r in rows}
-    label = ", ".join(sorted(numbers, key=int))
+    label = ", ".join(sorted(numbers, key=_order))
     kept = [line for line in old.group(1).strip("\n").splitlines()
             if not (line.startswith("| ") and _number(line) in numbers and not line.startswith("| case |"))
             and not line.startswith(f"- case {label}: ")]
@@ -111,7 +126,7 @@ def merge_readme(rows: list[dict], command: str) -> None:
     new = table(rows)[2:]
     at = len(body)
     for i, line in enumerate(body[2:], start=2):  # after the rows of the cases numbered below the new ones
-        if int(_number(line)) > int(min(numbers, key=int)):
+        if _order(_number(line)) > _order(min(numbers, key=_order)):
             at = i
             break
     body[at:at] = new
@@ -119,7 +134,7 @@ def merge_readme(rows: list[dict], command: str) -> None:
         head.pop()
     stamp = machine()
     head.append(f"- case {label}: re-run alone with `{command}` on {stamp[-1].split(': ')[1]}; "
-                f"{stamp[2][2:]}")
+                f"{stamp[2][2:]}{conditions}")
     block = "\n".join([BEGIN, *head, "", *body, END])
     README.write_text(text[:old.start()] + block + text[old.end():], encoding="utf-8")
 
@@ -132,20 +147,26 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--only", help="run only cases whose function name contains this text")
     args = parser.parse_args(argv)
     rows: list[dict] = []
+    load_before, start = _load(), time.perf_counter()
     for case in CASES:
         if args.only and args.only not in case.__name__:
             continue
         print(f"running {case.__name__} ...", file=sys.stderr, flush=True)
         rows.extend(case(args.quick))
-    lines = machine() + [""] + table(rows)
+    minutes = (time.perf_counter() - start) / 60
+    conditions = (f"; load average (1, 5, 15 min) {load_before} at the start, {_load()} at the end "
+                  f"({os.cpu_count()} cores); run time {minutes:.1f} min")
+    lines = machine() + [f"- conditions: {conditions[2:]}", ""] + table(rows)
     print("\n".join(lines))
     if args.write:
         command = "python -m benchmarks" + (f" --only {args.only}" if args.only else "") + " --write" \
             + (" --quick" if args.quick else "")
         if args.only:
-            merge_readme(rows, command)
+            merge_readme(rows, command, conditions)
         else:
             write_readme(lines, command)
-        block = README.read_text(encoding="utf-8").split(BEGIN)[1].split(END)[0]
+        text = README.read_text(encoding="utf-8")
+        block = text.split(BEGIN)[1].split(END)[0]
+        README.write_text(targets.fill(text, block.splitlines()), encoding="utf-8")  # the targets' sentences
         print(f"wrote {README} and {picture.write(block.splitlines())}", file=sys.stderr)
     return rows

@@ -35,7 +35,7 @@ def test_numpy_reference_matches_the_engine_and_pytorch() -> None:
 def test_quick_mode_produces_a_number_for_every_case(capsys) -> None:
     rows = run.main(["--quick"])
     names = {r["case"].split(".")[0] for r in rows}
-    assert {"1", "2", "3", "4", "5", "6", "7", "8", "9a", "9b"} <= names
+    assert {"1", "2", "3", "4", "5", "6", "7", "8", "9a", "9b", "10a", "10b", "12a", "12b"} <= names
     assert "11" in names  # issue 13: the transformer step (benchmarks/transformer_case.py)
     ours = [r for r in rows if r["engine"].startswith("tinygrad_edu")]
     assert ours and all(r["value"] is not None and r["value"] > 0 for r in ours if "MNIST" not in r["case"]
@@ -165,3 +165,63 @@ def test_the_picture_draws_each_engine_over_tinygrad_edu(tmp_path) -> None:
                                        ("3. op", [("tinygrad_edu", 1.0), ("HIPS autograd", 250.0)])]
     svg = picture.write(table, tmp_path / "b.svg").read_text(encoding="utf-8")
     assert "JAX jit" in svg and "HIPS autograd" in svg and "5. alone" not in svg
+
+
+# ---- cases 10b and 12 (issues 13 and 16), and re-runs of lettered cases -------------------------------------
+def test_a_run_of_a_lettered_case_replaces_its_rows_in_number_order(tmp_path, monkeypatch) -> None:
+    readme = tmp_path / "README.md"
+    monkeypatch.setattr(run, "README", readme)
+    old = ["| case | engine | median | IQR | tinygrad_edu / this | note |", "|---|---|---|---|---|---|",
+           "| 9a. einsum | tinygrad_edu | 1 ms |  |  |  |", "| 10a. lenet | tinygrad_edu | 9 ms |  |  | old |",
+           "| 10b. memory | tinygrad_edu | 3 MiB |  |  |  |", "| 12a. mlp | tinygrad_edu | 3 ms |  |  |  |"]
+    readme.write_text("\n".join([run.BEGIN, "Made by `x`:", "", "- machine: m", "", *old, run.END]) + "\n",
+                      encoding="utf-8")
+    run.merge_readme([cases.row("10a. lenet", "tinygrad_edu", 0.005)], "python -m benchmarks --only lenet_step --write")
+    body = [line.split("|")[1].strip() for line in readme.read_text(encoding="utf-8").splitlines()
+            if line.startswith("| ")]
+    assert body == ["case", "9a. einsum", "10a. lenet", "10b. memory", "12a. mlp"]
+    assert "old" not in readme.read_text(encoding="utf-8")
+
+
+def test_the_makemore_steps_are_the_same_program_on_both_engines() -> None:
+    import tinygrad_edu as tg
+    from benchmarks import makemore
+
+    torch = pytest.importorskip("torch")
+    for block in (3, 8):  # part 2's MLP, part 5's WaveNet
+        ours = makemore.setups(tg, F, block)()
+        theirs = makemore.setups(torch, torch.nn.functional, block)()
+        losses = [(ours(), theirs()) for _ in range(3)]  # the first checks the forward, the next the updates
+        np.testing.assert_allclose(*zip(*losses), rtol=1e-5)
+        assert losses[2][0] < losses[0][0]  # the same fixed batch: SGD lowers its loss
+
+
+def test_the_targets_are_judged_from_the_table_and_written_into_the_prose() -> None:
+    from benchmarks import targets
+
+    table = ["| 1. moons | tinygrad_edu (GC on) | 150 ms | 3 |  |  |",
+             "| 1. moons | micrograd (GC on) | 1000 ms |  |  |  |",
+             "| 4. chain of 1,000 scalar ops | tinygrad_edu | 1 us |  |  |  |",
+             "| 4. chain of 1,000,000 scalar ops | tinygrad_edu | 1.8 us |  |  |  |",
+             "| 10b. memory | tinygrad_edu | 28 MiB |  |  |  |",
+             "| 10b. memory | hand-written NumPy | 21 MiB |  |  |  |"]
+    said = targets.verdicts(table)
+    assert said["moons"] == "**not met**: 0.15x (150 ms vs 1000 ms)"
+    assert said["chain_node"].startswith("**met**: 1.8 us") and said["chain_growth"].startswith("**not met**: 1.80x")
+    assert said["lenet_memory"].startswith("**met**: 1.33x") and "did not run" in said["wavenet"]
+    text = ("Target: at most 0.1x (<!-- target:moons -->old words<!-- /target -->).\n"
+            f"{targets.BEGIN}\nold table\n{targets.END}\n")
+    filled = targets.fill(text, table)
+    assert "old" not in filled and "(<!-- target:moons -->**not met**: 0.15x" in filled
+    assert "| 10b. LeNet training-loop memory ≤ 1.5x NumPy | **met**: 1.33x (28 MiB vs 21 MiB) |" in filled
+    assert targets.fill(filled, table) == filled  # filling again changes nothing
+
+
+def test_the_scalar_profile_reports_gc_time_and_the_phases_of_a_chain(capsys) -> None:
+    from benchmarks import scalar_profile
+
+    results = scalar_profile.main(["--small"])
+    chain = results[("chain", "tinygrad_edu", False)]
+    assert chain["gc_build_us"] == 0 and chain["build_us"] > 0 and chain["backward_us"] > 0
+    assert results[("moons", "tinygrad_edu", False)]["gc_ms"] == 0 < results[("moons", "tinygrad_edu", True)]["step_ms"]
+    assert "full collections" in capsys.readouterr().out
