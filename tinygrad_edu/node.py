@@ -63,8 +63,57 @@ def as_data(data: Any, op: str, dtype: Any = None, copy: bool = True) -> Any:
 
 
 def raw(x: Any) -> Any:
-    """The data of a node; anything else unchanged (the one "data of a Value or a number" helper)."""
-    return x.data if isinstance(x, Node) else x
+    """The data of a node (the stored array, not ``.data``'s view); anything else unchanged."""
+    return x._data if isinstance(x, Node) else x
+
+
+class DataView(np.ndarray):
+    """What ``.data`` of a tensor Value hands out: its array, with a few of the tensor methods PyTorch programs call.
+
+    A view (no copy) of the stored array, which stays a plain ndarray: NumPy's semantics are unchanged
+    (``.std()`` is NumPy's, ddof=0), but reductions and 0-d results are DataViews too, so that Karpathy's
+    ``(lr * p.grad).std() / p.data.std()).log10().item()`` runs.
+
+    >>> import numpy as np
+    >>> from tinygrad_edu import Value
+    >>> Value(np.array([1.0, 100.0])).data.max().log10().item()
+    2.0
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return repr(self.view(np.ndarray))  # prints as the array it is
+
+    def log(self) -> Any:
+        return np.log(self)
+
+    def log10(self) -> Any:
+        return np.log10(self)
+
+    def log2(self) -> Any:
+        return np.log2(self)
+
+    def exp(self) -> Any:
+        return np.exp(self)
+
+    def sqrt(self) -> Any:
+        return np.sqrt(self)
+
+    def abs(self) -> Any:
+        return np.abs(self)
+
+    def nelement(self) -> int:
+        return int(self.size)
+
+    numel = nelement
+
+    def float(self) -> Any:
+        """float32, as PyTorch's ``float()``."""
+        return self.astype(np.float32)
+
+    def double(self) -> Any:
+        return self.astype(np.float64)
 
 
 def shows(*names: str) -> Callable[[R], R]:
@@ -137,6 +186,8 @@ class Node:
         """
         if isinstance(data, Node):
             data = data._data
+        elif data.__class__ is DataView:
+            data = data.view(np.ndarray)  # (another Value's .data: store the plain array)
         shared = not copy and isinstance(data, np.ndarray) and data.dtype.kind in "fbiu" and dtype in (None, data.dtype)
         data = data if shared else as_data(data, "Value", dtype)
         if data.__class__ is not float and data.dtype.kind != "f":
@@ -157,8 +208,9 @@ class Node:
     # ---- data: normalised on assignment, as in the constructor -------------
     @property
     def data(self) -> Any:
-        """The value: a Python float for scalars, a NumPy float array for tensors."""
-        return self._data
+        """The value: a Python float for scalars; for tensors a view of the array (a ``DataView``, see there)."""
+        data = self._data
+        return data if data.__class__ is float else data.view(DataView)
 
     @data.setter
     def data(self, new: Any) -> None:
@@ -434,8 +486,13 @@ def make_op(data: Any, inputs: tuple[Node, ...], op: str, rule: Rule, ctx: Any =
     """
     # This is _fill, written out: it runs once per op, and the call costs 4% of a scalar step (callgrind).
     out = _new(inputs[0]._result_class)
+    if data.__class__ is float:
+        out.grad = 0.0
+    else:
+        out.grad = None
+        if data.__class__ is DataView:  # computed from a .data view: store the plain array
+            data = data.view(np.ndarray)
     out._data = data
-    out.grad = 0.0 if data.__class__ is float else None
     out._op = op
     out._n = 0
     mode = current_mode()

@@ -106,7 +106,7 @@ class BinaryOps:
         NOTE: where they are equal the gradient is split evenly, half to each, as in PyTorch.
         """
         other = lift(other, "maximum", self._result_class)
-        x, y = self.data, other.data
+        x, y = self._data, other._data
         if _both_floats(x, y):
             out = x if x > y or x != x else y
         else:
@@ -116,7 +116,7 @@ class BinaryOps:
     def minimum(self: Value, other: Operand) -> Value:
         """The smaller of the two, elementwise (nan if either is nan); ties split the gradient evenly."""
         other = lift(other, "minimum", self._result_class)
-        x, y = self.data, other.data
+        x, y = self._data, other._data
         if _both_floats(x, y):
             out = x if x < y or x != x else y
         else:
@@ -126,14 +126,14 @@ class BinaryOps:
     def logaddexp(self: Value, other: Operand) -> Value:
         """log(e**x + e**y) elementwise, never overflowing: max(x, y) + log1p(e**-|x - y|)."""
         other = lift(other, "logaddexp", self._result_class)
-        x, y = self.data, other.data
+        x, y = self._data, other._data
         out = _float_logaddexp(x, y) if _both_floats(x, y) else _apply("logaddexp", np.logaddexp, x, y)
         return make_op(out, (self, other), "logaddexp", _logaddexp_backward)
 
     def remainder(self: Value, other: Operand) -> Value:
         """x - y floor(x / y), with the sign of y (Python's and PyTorch's ``%``); nan where y == 0."""
         other = lift(other, "remainder", self._result_class)
-        x, y = self.data, other.data
+        x, y = self._data, other._data
         out = _float_remainder(x, y) if _both_floats(x, y) else _apply("remainder", np.remainder, x, y)
         return make_op(out, (self, other), "remainder", _remainder_backward)
 
@@ -149,7 +149,7 @@ class BinaryOps:
         NOTE: like PyTorch's floor_divide, this is not differentiable; the result is cut from the graph.
         """
         other = lift(other, "floor_divide", self._result_class)
-        x, y = self.data, other.data
+        x, y = self._data, other._data
         out = _float_floor_divide(x, y) if _both_floats(x, y) else _apply("floor_divide", np.floor_divide, x, y)
         return constant(out, self._result_class)  # type: ignore[return-value]
 
@@ -176,32 +176,32 @@ class BinaryOps:
     # ---- comparisons: boolean data (np.ndarray, or a Python bool for two floats), no graph ----
     def eq(self: Value, other: Operand) -> Any:
         """x == y elementwise, as booleans (``==`` itself compares identity: see the module's NOTE)."""
-        return _compare("eq", operator.eq, np.equal, self.data, other)
+        return _compare("eq", operator.eq, np.equal, self._data, other)
 
     def ne(self: Value, other: Operand) -> Any:
         """x != y elementwise, as booleans."""
-        return _compare("ne", operator.ne, np.not_equal, self.data, other)
+        return _compare("ne", operator.ne, np.not_equal, self._data, other)
 
     def lt(self: Value, other: Operand) -> Any:
         """x < y elementwise, as booleans (the same as ``<``)."""
-        return _compare("lt", operator.lt, np.less, self.data, other)
+        return _compare("lt", operator.lt, np.less, self._data, other)
 
     def le(self: Value, other: Operand) -> Any:
         """x <= y elementwise, as booleans."""
-        return _compare("le", operator.le, np.less_equal, self.data, other)
+        return _compare("le", operator.le, np.less_equal, self._data, other)
 
     def gt(self: Value, other: Operand) -> Any:
         """x > y elementwise, as booleans."""
-        return _compare("gt", operator.gt, np.greater, self.data, other)
+        return _compare("gt", operator.gt, np.greater, self._data, other)
 
     def ge(self: Value, other: Operand) -> Any:
         """x >= y elementwise, as booleans."""
-        return _compare("ge", operator.ge, np.greater_equal, self.data, other)
+        return _compare("ge", operator.ge, np.greater_equal, self._data, other)
 
     def isclose(self: Value, other: Operand, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Any:
         """|x - y| <= atol + rtol |y| elementwise, as booleans (PyTorch's and NumPy's definition)."""
         return _apply("isclose", lambda a, b: np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan),
-                      self.data, _data(other, "isclose"))
+                      self._data, _data(other, "isclose"))
 
 
 # ---- the rules ---------------------------------------------------------------------

@@ -112,7 +112,7 @@ class InplaceOps:
         axis = self._ctx[0]
         if isinstance(axis, tuple) and len(axis) == 1:
             axis = axis[0]
-        x = np.asarray(source.data)
+        x = np.asarray(source._data)
         if not isinstance(axis, int | np.integer):
             raise ShapeError(f"indices: max over axis {axis!r}; indices need a single dim")
         idx = x.argmax(axis=int(axis))
