@@ -103,6 +103,20 @@ class DataView(np.ndarray):
     def abs(self) -> Any:
         return np.abs(self)
 
+    # in-place arithmetic with a Value takes its data (``p.data += -lr * grad``, makemore part 4); NumPy itself
+    # refuses, as a Value opts out of NumPy's ufuncs (``__array_ufunc__ = None``)
+    def __iadd__(self, other: Any) -> Any:  # type: ignore[misc]
+        return super().__iadd__(raw(other))
+
+    def __isub__(self, other: Any) -> Any:  # type: ignore[misc]
+        return super().__isub__(raw(other))
+
+    def __imul__(self, other: Any) -> Any:  # type: ignore[misc]
+        return super().__imul__(raw(other))
+
+    def __itruediv__(self, other: Any) -> Any:  # type: ignore[misc]
+        return super().__itruediv__(raw(other))
+
     def nelement(self) -> int:
         return int(self.size)
 
@@ -295,14 +309,17 @@ class Node:
         """Module names active when this Value was created (outermost first)."""
         return self._scope
 
-    def item(self) -> float:
-        """The value of a one-element Value as a Python float."""
+    def item(self) -> Any:
+        """The value of a one-element Value as a Python number: a float, or an int / bool for integer / bool data.
+
+        (PyTorch's rule: ``torch.multinomial(...).item()`` is an int, usable as an index.)
+        """
         data = self._data
         if data.__class__ is float:
             return data
         if data.size != 1:
             raise ShapeError(f"item: only one-element Values convert to a number, got shape {fmt_shape(self.shape)}")
-        return float(data.reshape(()))
+        return data.reshape(()).item() if data.dtype.kind in "biu" else float(data.reshape(()))
 
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (shares memory with a tensor Value)."""
@@ -353,7 +370,7 @@ class Node:
             yield self[i]  # type: ignore[index]
 
     def __float__(self) -> float:
-        return self.item()
+        return float(self.item())
 
     def __int__(self) -> int:
         return int(self.item())
@@ -361,7 +378,7 @@ class Node:
     def __index__(self) -> int:
         """A one-element Value of integral value can index a list (as PyTorch's integer tensors can)."""
         x = self.item()
-        if not x.is_integer():
+        if isinstance(x, float) and not x.is_integer():
             raise DataError(f"index: only integral Values can be used as an index, got {x}")
         return int(x)
 
@@ -379,19 +396,7 @@ class Node:
             )
         return bool(self._data.reshape(()))
 
-    # Values hash by identity (they are graph nodes), so no __eq__ is defined.
-    # comparisons give plain (non-differentiable) booleans / bool arrays
-    def __lt__(self, other: Operand) -> Any:
-        return self._data < raw(other)
-
-    def __le__(self, other: Operand) -> Any:
-        return self._data <= raw(other)
-
-    def __gt__(self, other: Operand) -> Any:
-        return self._data > raw(other)
-
-    def __ge__(self, other: Operand) -> Any:
-        return self._data >= raw(other)
+    # (the comparisons == != < <= > >= are ops: ops/binary.py)
 
     # ---- backward --------------------------------------------------------
     def backward(self, gradient: Any = None, *, create_graph: bool = False) -> None:
