@@ -224,7 +224,7 @@ def per_op(quick: bool) -> list[Row]:
     fa, fb = Value(a.data), Value(b.data)  # fresh leaves: ours() accumulates into a.grad
     out = ((fa * fb + fa).exp().tanh()).sum()
     out.backward()
-    rows += peers.per_op_rows(case, a.data, b.data, out.item(), fa.grad, ours, ops, quick)
+    rows += peers.per_op_rows(case, a.numpy(), b.numpy(), out.item(), fa.grad, ours, ops, quick)
     torch = _import("torch")
     if torch is None:
         return rows + [row(case, "PyTorch CPU", None, unit="us", note="not installed")]

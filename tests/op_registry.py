@@ -248,6 +248,16 @@ OPS += [
     Op("ge", lambda a, b: a.ge(b), np.greater_equal, "binary", grad="none", second_order=False),
     Op("isclose", lambda a, b: a.isclose(b + 1e-7), lambda a, b: np.isclose(a, b + 1e-7), "binary",
        grad="none", second_order=False),
+    # the comparison operators: bool Values for tensors, as PyTorch's (Python bools for two scalars)
+    Op("eq_operator", lambda a, b: a == b.round(), lambda a, b: a == np.round(b), "binary", grad="none",
+       second_order=False, covers=("__eq__",)),
+    Op("ne_operator", lambda a, b: a != b, np.not_equal, "binary", grad="none", second_order=False, covers=("__ne__",)),
+    Op("lt_operator", lambda a, b: a < b, np.less, "binary", grad="none", second_order=False, covers=("__lt__",)),
+    Op("le_operator", lambda a, b: a <= b, np.less_equal, "binary", grad="none", second_order=False,
+       covers=("__le__",)),
+    Op("gt_operator", lambda a, b: a > b, np.greater, "binary", grad="none", second_order=False, covers=("__gt__",)),
+    Op("ge_operator", lambda a, b: a >= b, np.greater_equal, "binary", grad="none", second_order=False,
+       covers=("__ge__",)),
     # activations: kinks kept 0.05 away (away_from), where the second derivative jumps
     Op("gelu", lambda a: a.gelu(), lambda a: a * 0.5 * (1 + _erf_reference(a / np.sqrt(2))), scalar=True),
     Op("gelu_tanh", lambda a: a.gelu(approximate="tanh"),

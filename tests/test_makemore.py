@@ -170,9 +170,11 @@ def test_part3_batchnorm_by_hand_with_running_statistics(words: list[str]) -> No
         first = loss.item() if first is None else first
     assert not mean_running.requires_grad and mean_running.shape == (1, 200)
     assert hpre.grad is not None and hpre.grad.shape == (32, 200)  # an intermediate keeps its .grad
-    # the lecture's statistics: .grad and .data are NumPy arrays, whose std() is a number
-    ratio = float(np.log10((0.1 * W1.grad).std() / W1.data.std()))
-    assert -5 < ratio < 0
+    # the lecture's statistics, as it writes them: .data hands out an array whose reductions keep log10, item
+    ratio = ((0.1 * W1.grad).std() / W1.data.std()).log10().item()
+    assert -5 < ratio < 0 and isinstance(ratio, float)
+    saturated = (h.abs() > 0.97).float().mean()  # a comparison gives a bool Value, as in PyTorch
+    assert 0 <= saturated.item() < 1 and not saturated.requires_grad
     hist, edges = torch.histogram(h, density=True)
     assert hist.shape == (100,) and edges.shape == (101,) and (hist.detach().data >= 0).all()
     assert first > 3.0 and loss.item() < 2.9
@@ -227,6 +229,8 @@ def test_part4_manual_backprop_matches_the_engine(words: list[str]) -> None:
             dC[Xb[k, j]] += demb[k, j]
     one_hot_max = F.one_hot(logits.max(1).indices, num_classes=27)
     assert (one_hot_max.data.argmax(1) == logits.data.argmax(1)).all()
+    assert torch.all(dlogprobs == logprobs.grad).item() is True  # the lecture's "exact: True" (== is elementwise)
+    assert torch.all(dh == h.grad).item() is bool((dh.numpy() == h.grad).all())  # exact where the sums ran alike
     for mine, t in ((dlogprobs, logprobs), (dlogits, logits), (dh, h), (dhprebn, hprebn), (demb, emb), (dC, C)):
         assert torch.allclose(mine, t.grad), t.shape
         assert torch.all(torch.isclose(mine.data, t.grad)).item() is True
@@ -406,3 +410,52 @@ def test_one_hot_histogram_allclose_and_unbiased_var() -> None:
     assert x.var(unbiased=False).item() == pytest.approx(1.25) and x.std(unbiased=True).item() == pytest.approx(
         x.std().item())
     assert torch.cat([x, x], dim=0).shape == (8,)
+
+
+# ---- what the lectures do to .data, .grad and comparisons (issue 16's last cells) --------------------------
+def test_data_of_a_tensor_keeps_tensor_methods_and_numpys_semantics() -> None:
+    p = torch.Value(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    (p * p).sum().backward()
+    assert ((0.1 * p.grad).std() / p.data.std()).log10().item() == pytest.approx(np.log10(0.2))
+    assert p.data.max().log10().item() == pytest.approx(np.log10(4.0)) and p.data.abs().exp().shape == (2, 2)
+    view = p.data
+    assert isinstance(view, np.ndarray) and view.std() == np.std(p.numpy())  # NumPy's std (ddof=0)
+    view[0, 0] = 5.0  # a view: writes reach the Value, whose stored array stays a plain ndarray
+    assert p.numpy()[0, 0] == 5.0 and type(p.numpy()) is np.ndarray
+    assert type((p * 2).numpy()) is np.ndarray and type(torch.Value(p.data).numpy()) is np.ndarray
+    assert repr(p.data).startswith("array(")
+    s = torch.Value(2.0)
+    (s * s).backward()
+    assert type(s.data) is float and type(s.grad) is float  # micrograd's scalars stay floats
+
+
+def test_comparisons_of_tensors_give_bool_values_and_of_scalars_python_bools() -> None:
+    t = torch.tensor([0.5, -0.99, 0.98, 0.1], requires_grad=True)
+    mask = t.abs() > 0.97
+    assert isinstance(mask, torch.Value) and mask.dtype == np.bool_ and not mask.requires_grad
+    assert mask.float().mean().item() == 0.5 and (t < 0).tolist() == [False, True, False, False]
+    a, b = torch.Value(1.0), torch.Value(2.0)
+    assert (a < b) is True and (a > 1.5) is False and sorted([b, a]) == [a, b]  # micrograd programs: plain bools
+
+
+def test_data_plus_equals_a_value_under_no_grad() -> None:
+    """makemore part 4, exercise 4: ``p.data += -lr * grad`` with hand-computed gradients that are Values."""
+    p = torch.randn((3, 2), requires_grad=True)
+    before = p.numpy().copy()
+    grad = torch.ones((3, 2)) * 2
+    with torch.no_grad():
+        p.data += -0.1 * grad
+    np.testing.assert_allclose(p.numpy(), before - 0.2)
+    p.data -= grad * 0.5
+    p.data *= torch.tensor(2.0)
+    np.testing.assert_allclose(p.numpy(), (before - 1.2) * 2)
+    assert type(p.numpy()) is np.ndarray
+
+
+def test_double_equals_compares_tensors_elementwise_and_keeps_identity_hashing() -> None:
+    x = torch.tensor([1.0, 2.0, 3.0])
+    y = x.detach().clone()
+    assert torch.all(x == y).item() is True and (x != y).tolist() == [False, False, False]
+    assert len({x, y}) == 2 and {x: "x"}[x] == "x"  # graph nodes hash by identity
+    a, b = torch.Value(1.0), torch.Value(1.0)
+    assert a != b and a == a and a in [a] and b not in [a]  # micrograd's scalars: identity, as in micrograd

@@ -133,6 +133,9 @@ def test_large_magnitudes_keep_gradients_finite() -> None:
         assert np.all(np.isfinite(x.grad))
 
 
+_NOT_OPS = ("__module__", "__doc__", "__qualname__", "__hash__")  # (__hash__: identity, beside __eq__)
+
+
 def _engine_ops() -> set[str]:
     """Every op the engine defines: the public methods and operators of the op families, and their functions."""
     from tinygrad_edu.ops import (
@@ -156,8 +159,7 @@ def _engine_ops() -> set[str]:
                    index.IndexOps, binary.BinaryOps, activation.ActivationOps, scan.ScanOps, shape.ShapeOps,
                    gather.GatherOps, linalg.LinalgOps, cast.CastOps, inplace.InplaceOps):
         names |= {k for k in vars(family) if not k.startswith("_") or (k.startswith("__") and k != "__slots__"
-                                                                      and k.endswith("__") and k not in
-                                                                      ("__module__", "__doc__", "__qualname__"))}
+                                                                      and k.endswith("__") and k not in _NOT_OPS)}
     names |= {"concatenate", "stack", "where"}
     names |= {"pad", "meshgrid"}
     names |= {"einsum", "outer", "tensordot"}

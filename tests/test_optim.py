@@ -66,7 +66,7 @@ def test_plain_sgd_formula() -> None:
 
 def test_steps_are_in_place_and_allocation_free() -> None:
     p = Value(np.zeros((256, 256), np.float32))
-    buffer = p.data
+    buffer = p.numpy()  # the stored array (.data hands out a view of it)
     for opt in (optim.SGD([p], lr=0.1, momentum=0.9, weight_decay=1e-4), optim.Adam([p], weight_decay=1e-4),
                 optim.AdamW([p])):
         p.grad = np.ones_like(p.data)
@@ -77,7 +77,7 @@ def test_steps_are_in_place_and_allocation_free() -> None:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         assert peak < 10_000, f"{type(opt).__name__} allocated {peak} bytes in the steady state"
-        assert p.data is buffer
+        assert p.numpy() is buffer
 
 
 def test_zero_grad_skips_and_schedules() -> None:

@@ -183,7 +183,7 @@ def test_comparisons_match_torch() -> None:
     x = Value(a)
     for name in ("eq", "ne", "lt", "le", "gt", "ge"):
         got = getattr(x, name)(b)
-        assert isinstance(got, np.ndarray) and got.dtype == bool
+        assert isinstance(got, Value) and got.dtype == bool and not got.requires_grad  # PyTorch's bool tensor
         np.testing.assert_array_equal(got, getattr(torch, name)(torch.tensor(a), torch.tensor(b)).numpy(), name)
         np.testing.assert_array_equal(getattr(tg, name)(a, b), got)
     near = a + 1e-6
@@ -196,13 +196,16 @@ def test_comparisons_match_torch() -> None:
     assert Value(2.0).eq(2) is True and Value(2.0).lt(1.0) is False and Value(math.nan).isnan() is True
 
 
-def test_eq_is_elementwise_while_double_equals_stays_identity() -> None:
-    """`==` compares identity, so Values stay usable as dict keys and set members (micrograd's graph walks)."""
+def test_double_equals_is_elementwise_for_tensors_and_identity_for_scalars() -> None:
+    """`==` of tensors is PyTorch's (a bool Value); of micrograd's scalars, identity; both hash by identity."""
     a, b = Value(1.0), Value(1.0)
     assert a == a and a != b and len({a, b}) == 2 and {a: 1}[a] == 1
     assert a.eq(b) is True
     t = Value(np.array([1.0, 2.0]))
-    assert (t == t) is True
+    u = Value(np.array([1.0, 5.0]))
+    assert (t == t.detach()).tolist() == [True, True] and (t != u).tolist() == [False, True]
+    assert (np.array([1.0, 2.0]) == u).tolist() == [True, False]  # (NumPy hands the comparison to the Value)
+    assert len({t, t.detach()}) == 2 and {t: 1}[t] == 1 and (t == None) is False  # noqa: E711
     np.testing.assert_array_equal(t.eq(np.array([1.0, 5.0])), [True, False])
 
 

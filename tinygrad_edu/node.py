@@ -63,8 +63,71 @@ def as_data(data: Any, op: str, dtype: Any = None, copy: bool = True) -> Any:
 
 
 def raw(x: Any) -> Any:
-    """The data of a node; anything else unchanged (the one "data of a Value or a number" helper)."""
-    return x.data if isinstance(x, Node) else x
+    """The data of a node (the stored array, not ``.data``'s view); anything else unchanged."""
+    return x._data if isinstance(x, Node) else x
+
+
+class DataView(np.ndarray):
+    """What ``.data`` of a tensor Value hands out: its array, with a few of the tensor methods PyTorch programs call.
+
+    A view (no copy) of the stored array, which stays a plain ndarray: NumPy's semantics are unchanged
+    (``.std()`` is NumPy's, ddof=0), but reductions and 0-d results are DataViews too, so that Karpathy's
+    ``(lr * p.grad).std() / p.data.std()).log10().item()`` runs.
+
+    >>> import numpy as np
+    >>> from tinygrad_edu import Value
+    >>> Value(np.array([1.0, 100.0])).data.max().log10().item()
+    2.0
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return repr(self.view(np.ndarray))  # prints as the array it is
+
+    def log(self) -> Any:
+        return np.log(self)
+
+    def log10(self) -> Any:
+        return np.log10(self)
+
+    def log2(self) -> Any:
+        return np.log2(self)
+
+    def exp(self) -> Any:
+        return np.exp(self)
+
+    def sqrt(self) -> Any:
+        return np.sqrt(self)
+
+    def abs(self) -> Any:
+        return np.abs(self)
+
+    # in-place arithmetic with a Value takes its data (``p.data += -lr * grad``, makemore part 4); NumPy itself
+    # refuses, as a Value opts out of NumPy's ufuncs (``__array_ufunc__ = None``)
+    def __iadd__(self, other: Any) -> Any:  # type: ignore[misc]
+        return super().__iadd__(raw(other))
+
+    def __isub__(self, other: Any) -> Any:  # type: ignore[misc]
+        return super().__isub__(raw(other))
+
+    def __imul__(self, other: Any) -> Any:  # type: ignore[misc]
+        return super().__imul__(raw(other))
+
+    def __itruediv__(self, other: Any) -> Any:  # type: ignore[misc]
+        return super().__itruediv__(raw(other))
+
+    def nelement(self) -> int:
+        return int(self.size)
+
+    numel = nelement
+
+    def float(self) -> Any:
+        """float32, as PyTorch's ``float()``."""
+        return self.astype(np.float32)
+
+    def double(self) -> Any:
+        return self.astype(np.float64)
 
 
 def shows(*names: str) -> Callable[[R], R]:
@@ -137,6 +200,8 @@ class Node:
         """
         if isinstance(data, Node):
             data = data._data
+        elif data.__class__ is DataView:
+            data = data.view(np.ndarray)  # (another Value's .data: store the plain array)
         shared = not copy and isinstance(data, np.ndarray) and data.dtype.kind in "fbiu" and dtype in (None, data.dtype)
         data = data if shared else as_data(data, "Value", dtype)
         if data.__class__ is not float and data.dtype.kind != "f":
@@ -157,8 +222,9 @@ class Node:
     # ---- data: normalised on assignment, as in the constructor -------------
     @property
     def data(self) -> Any:
-        """The value: a Python float for scalars, a NumPy float array for tensors."""
-        return self._data
+        """The value: a Python float for scalars; for tensors a view of the array (a ``DataView``, see there)."""
+        data = self._data
+        return data if data.__class__ is float else data.view(DataView)
 
     @data.setter
     def data(self, new: Any) -> None:
@@ -243,14 +309,17 @@ class Node:
         """Module names active when this Value was created (outermost first)."""
         return self._scope
 
-    def item(self) -> float:
-        """The value of a one-element Value as a Python float."""
+    def item(self) -> Any:
+        """The value of a one-element Value as a Python number: a float, or an int / bool for integer / bool data.
+
+        (PyTorch's rule: ``torch.multinomial(...).item()`` is an int, usable as an index.)
+        """
         data = self._data
         if data.__class__ is float:
             return data
         if data.size != 1:
             raise ShapeError(f"item: only one-element Values convert to a number, got shape {fmt_shape(self.shape)}")
-        return float(data.reshape(()))
+        return data.reshape(()).item() if data.dtype.kind in "biu" else float(data.reshape(()))
 
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (shares memory with a tensor Value)."""
@@ -301,7 +370,7 @@ class Node:
             yield self[i]  # type: ignore[index]
 
     def __float__(self) -> float:
-        return self.item()
+        return float(self.item())
 
     def __int__(self) -> int:
         return int(self.item())
@@ -309,7 +378,7 @@ class Node:
     def __index__(self) -> int:
         """A one-element Value of integral value can index a list (as PyTorch's integer tensors can)."""
         x = self.item()
-        if not x.is_integer():
+        if isinstance(x, float) and not x.is_integer():
             raise DataError(f"index: only integral Values can be used as an index, got {x}")
         return int(x)
 
@@ -327,19 +396,7 @@ class Node:
             )
         return bool(self._data.reshape(()))
 
-    # Values hash by identity (they are graph nodes), so no __eq__ is defined.
-    # comparisons give plain (non-differentiable) booleans / bool arrays
-    def __lt__(self, other: Operand) -> Any:
-        return self._data < raw(other)
-
-    def __le__(self, other: Operand) -> Any:
-        return self._data <= raw(other)
-
-    def __gt__(self, other: Operand) -> Any:
-        return self._data > raw(other)
-
-    def __ge__(self, other: Operand) -> Any:
-        return self._data >= raw(other)
+    # (the comparisons == != < <= > >= are ops: ops/binary.py)
 
     # ---- backward --------------------------------------------------------
     def backward(self, gradient: Any = None, *, create_graph: bool = False) -> None:
@@ -434,8 +491,13 @@ def make_op(data: Any, inputs: tuple[Node, ...], op: str, rule: Rule, ctx: Any =
     """
     # This is _fill, written out: it runs once per op, and the call costs 4% of a scalar step (callgrind).
     out = _new(inputs[0]._result_class)
+    if data.__class__ is float:
+        out.grad = 0.0
+    else:
+        out.grad = None
+        if data.__class__ is DataView:  # computed from a .data view: store the plain array
+            data = data.view(np.ndarray)
     out._data = data
-    out.grad = 0.0 if data.__class__ is float else None
     out._op = op
     out._n = 0
     mode = current_mode()

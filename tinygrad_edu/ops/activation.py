@@ -73,7 +73,7 @@ class ActivationOps:
         """
         alpha = _number("elu", "alpha", alpha)
         negative = self.clip(max=0.0).expm1()
-        return where(self.data > 0, self, negative if alpha == 1.0 else negative * alpha)
+        return where(self._data > 0, self, negative if alpha == 1.0 else negative * alpha)
 
     def celu(self: Value, alpha: float = 1.0) -> Value:
         """x where x > 0, alpha (e**(x/alpha) - 1) elsewhere (alpha must not be 0)."""
@@ -81,7 +81,7 @@ class ActivationOps:
         if alpha == 0:
             raise ArgumentError("celu: alpha must not be 0 (it divides x)")
         negative = (self.clip(max=0.0) / alpha).expm1() * alpha
-        return where(self.data > 0, self, negative)
+        return where(self._data > 0, self, negative)
 
     def selu(self: Value) -> Value:
         """scale * elu(x, alpha) with PyTorch's fixed alpha = 1.6733 and scale = 1.0507 (self-normalising)."""
@@ -102,7 +102,7 @@ class ActivationOps:
             soft = soft / beta
         if threshold == math.inf:
             return soft
-        return where(z.data > threshold, self, soft)
+        return where(z._data > threshold, self, soft)
 
     def softsign(self: Value) -> Value:
         """x / (1 + |x|)."""
@@ -115,7 +115,7 @@ class ActivationOps:
     def leaky_relu(self: Value, negative_slope: float = 0.01) -> Value:
         """x where x > 0, negative_slope * x elsewhere (the slope's gradient at 0, as in PyTorch)."""
         slope = _number("leaky_relu", "negative_slope", negative_slope)
-        return where(self.data > 0, self, self * slope)
+        return where(self._data > 0, self, self * slope)
 
     def hardtanh(self: Value, min_val: float = -1.0, max_val: float = 1.0) -> Value:
         """x clipped to [min_val, max_val]; gradient 1 strictly inside, 0 elsewhere (corners included).
@@ -126,7 +126,7 @@ class ActivationOps:
         hi = _number("hardtanh", "max_val", max_val)
         if lo > hi:
             raise ArgumentError(f"hardtanh: min_val ({lo}) must not be greater than max_val ({hi})")
-        x = self.data
+        x = self._data
         if x.__class__ is float:
             inside: Any = lo < x < hi
             clipped: Any = min(max(x, lo), hi) if x == x else x

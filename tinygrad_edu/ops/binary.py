@@ -11,11 +11,15 @@ NumPy's; the other operand may be a Value, a number or an array (a constant).
 - derived: ``copysign`` and ``lerp``;
 - no gradient: ``floor_divide`` (``//``) gives a constant, as PyTorch's
   floor_divide is not differentiable; the comparisons ``eq ne lt le gt ge``
-  and ``isclose`` give boolean data, not Values.
+  (and ``== != < <= > >=``) and ``isclose`` give a boolean Value that needs no
+  gradient, as PyTorch's (``(t > 0.9).float().mean()``); between two scalars
+  (micrograd's Values, or a scalar and a number) they give a Python bool.
 
-NOTE: ``==`` and ``!=`` compare identity, not values: Values are graph nodes,
-hashed by identity, so that micrograd programs can keep them in sets and
-dicts. ``a.eq(b)`` is the elementwise comparison.
+NOTE: ``==`` and ``!=`` are elementwise for tensors, as in PyTorch (so ``t in
+a_list`` of tensors is ambiguous there too); for micrograd's scalars they stay
+identity, as in micrograd (``v in visited_list`` in a hand-written topological
+sort must not find a different node of equal value). Values hash by identity
+either way: sets and dicts of Values work.
 """
 
 from __future__ import annotations
@@ -88,11 +92,18 @@ def _check_broadcast(op: str, *operands: Any) -> None:
         ) from None
 
 
-def _compare(op: str, python_op: Any, ufunc: Any, x: Any, other: Any) -> Any:
-    y = _data(other, op)
+def _compare(op: str, python_op: Any, ufunc: Any, node: Value, other: Any) -> Any:
+    x, y = node._data, _data(other, op)
     if x.__class__ is float and isinstance(y, float | int):
         return python_op(x, y)  # micrograd's scalars: a plain bool
-    return _apply(op, ufunc, x, y)
+    return constant(np.asarray(_apply(op, ufunc, x, y)), node._result_class)  # a bool tensor, no gradient
+
+
+def _by_identity(x: Value, other: Any) -> bool:
+    """Whether ``==`` compares identity: between micrograd's scalars, or with what is not numbers."""
+    if other is None or isinstance(other, str | bytes):
+        return True
+    return x._data.__class__ is float and not isinstance(raw(other), np.ndarray)
 
 
 class BinaryOps:
@@ -106,7 +117,7 @@ class BinaryOps:
         NOTE: where they are equal the gradient is split evenly, half to each, as in PyTorch.
         """
         other = lift(other, "maximum", self._result_class)
-        x, y = self.data, other.data
+        x, y = self._data, other._data
         if _both_floats(x, y):
             out = x if x > y or x != x else y
         else:
@@ -116,7 +127,7 @@ class BinaryOps:
     def minimum(self: Value, other: Operand) -> Value:
         """The smaller of the two, elementwise (nan if either is nan); ties split the gradient evenly."""
         other = lift(other, "minimum", self._result_class)
-        x, y = self.data, other.data
+        x, y = self._data, other._data
         if _both_floats(x, y):
             out = x if x < y or x != x else y
         else:
@@ -126,14 +137,14 @@ class BinaryOps:
     def logaddexp(self: Value, other: Operand) -> Value:
         """log(e**x + e**y) elementwise, never overflowing: max(x, y) + log1p(e**-|x - y|)."""
         other = lift(other, "logaddexp", self._result_class)
-        x, y = self.data, other.data
+        x, y = self._data, other._data
         out = _float_logaddexp(x, y) if _both_floats(x, y) else _apply("logaddexp", np.logaddexp, x, y)
         return make_op(out, (self, other), "logaddexp", _logaddexp_backward)
 
     def remainder(self: Value, other: Operand) -> Value:
         """x - y floor(x / y), with the sign of y (Python's and PyTorch's ``%``); nan where y == 0."""
         other = lift(other, "remainder", self._result_class)
-        x, y = self.data, other.data
+        x, y = self._data, other._data
         out = _float_remainder(x, y) if _both_floats(x, y) else _apply("remainder", np.remainder, x, y)
         return make_op(out, (self, other), "remainder", _remainder_backward)
 
@@ -149,7 +160,7 @@ class BinaryOps:
         NOTE: like PyTorch's floor_divide, this is not differentiable; the result is cut from the graph.
         """
         other = lift(other, "floor_divide", self._result_class)
-        x, y = self.data, other.data
+        x, y = self._data, other._data
         out = _float_floor_divide(x, y) if _both_floats(x, y) else _apply("floor_divide", np.floor_divide, x, y)
         return constant(out, self._result_class)  # type: ignore[return-value]
 
@@ -173,35 +184,50 @@ class BinaryOps:
         _check_broadcast("lerp", self, _data(end, "lerp"), _data(weight, "lerp"))
         return self + weight * (end - self)
 
-    # ---- comparisons: boolean data (np.ndarray, or a Python bool for two floats), no graph ----
+    # ---- comparisons: a bool Value (or a Python bool for two scalars), no graph ----
     def eq(self: Value, other: Operand) -> Any:
-        """x == y elementwise, as booleans (``==`` itself compares identity: see the module's NOTE)."""
-        return _compare("eq", operator.eq, np.equal, self.data, other)
+        """x == y elementwise, as a bool Value (a Python bool for two scalars; ``==`` too, for tensors)."""
+        return _compare("eq", operator.eq, np.equal, self, other)
 
     def ne(self: Value, other: Operand) -> Any:
-        """x != y elementwise, as booleans."""
-        return _compare("ne", operator.ne, np.not_equal, self.data, other)
+        """x != y elementwise, as a bool Value (a Python bool for two scalars)."""
+        return _compare("ne", operator.ne, np.not_equal, self, other)
 
     def lt(self: Value, other: Operand) -> Any:
-        """x < y elementwise, as booleans (the same as ``<``)."""
-        return _compare("lt", operator.lt, np.less, self.data, other)
+        """x < y elementwise, as a bool Value (a Python bool for two scalars)."""
+        return _compare("lt", operator.lt, np.less, self, other)
 
     def le(self: Value, other: Operand) -> Any:
-        """x <= y elementwise, as booleans."""
-        return _compare("le", operator.le, np.less_equal, self.data, other)
+        """x <= y elementwise, as a bool Value (a Python bool for two scalars)."""
+        return _compare("le", operator.le, np.less_equal, self, other)
 
     def gt(self: Value, other: Operand) -> Any:
-        """x > y elementwise, as booleans."""
-        return _compare("gt", operator.gt, np.greater, self.data, other)
+        """x > y elementwise, as a bool Value (a Python bool for two scalars)."""
+        return _compare("gt", operator.gt, np.greater, self, other)
 
     def ge(self: Value, other: Operand) -> Any:
-        """x >= y elementwise, as booleans."""
-        return _compare("ge", operator.ge, np.greater_equal, self.data, other)
+        """x >= y elementwise, as a bool Value (a Python bool for two scalars)."""
+        return _compare("ge", operator.ge, np.greater_equal, self, other)
+
+    __lt__ = lt
+    __le__ = le
+    __gt__ = gt
+    __ge__ = ge
+
+    def __eq__(self: Value, other: object) -> Any:
+        return self is other if _by_identity(self, other) else self.eq(other)  # type: ignore[arg-type]
+
+    def __ne__(self: Value, other: object) -> Any:
+        return self is not other if _by_identity(self, other) else self.ne(other)  # type: ignore[arg-type]
+
+    __hash__ = object.__hash__  # graph nodes: by identity (defining __eq__ would otherwise remove it)
 
     def isclose(self: Value, other: Operand, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Any:
         """|x - y| <= atol + rtol |y| elementwise, as booleans (PyTorch's and NumPy's definition)."""
-        return _apply("isclose", lambda a, b: np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan),
-                      self.data, _data(other, "isclose"))
+        close = _apply("isclose", lambda a, b: np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan),
+                       self._data, _data(other, "isclose"))
+        return close if close.__class__ is np.bool_ and self._data.__class__ is float else constant(
+            np.asarray(close), self._result_class)
 
 
 # ---- the rules ---------------------------------------------------------------------

@@ -47,7 +47,7 @@ class CastOps:
             raise DataError("to: needs a dtype, e.g. tg.float32, np.int64 or 'long'")
         if target == self.dtype:
             return self
-        data = np.asarray(self.data).astype(target)
+        data = np.asarray(self._data).astype(target)
         if target.kind != "f":  # integers and booleans are data: no gradient flows through them
             return constant(data, self._result_class)  # type: ignore[return-value]
         return make_op(data, (self,), "to", _to_backward, (target, self.dtype))

@@ -102,7 +102,7 @@ def im2col(x: Any, kernel_size: tuple[int, int], stride: tuple[int, int], paddin
     geom = (kernel_size, stride, padding, dilation)
     if not isinstance(x, Node):
         return _im2col_data(x, *geom, value, rows)
-    return make_op(_im2col_data(x.data, *geom, value, rows), (x,), "im2col", _im2col_backward, (*geom, x.shape))
+    return make_op(_im2col_data(x._data, *geom, value, rows), (x,), "im2col", _im2col_backward, (*geom, x.shape))
 
 
 def col2im(cols: Any, shape: tuple[int, ...], kernel_size: tuple[int, int], stride: tuple[int, int],
@@ -111,7 +111,7 @@ def col2im(cols: Any, shape: tuple[int, ...], kernel_size: tuple[int, int], stri
     geom = (kernel_size, stride, padding, dilation)
     if not isinstance(cols, Node):
         return _col2im_data(cols, shape, *geom)
-    return make_op(_col2im_data(cols.data, shape, *geom), (cols,), "col2im", _col2im_backward, (*geom, shape))
+    return make_op(_col2im_data(cols._data, shape, *geom), (cols,), "col2im", _col2im_backward, (*geom, shape))
 
 
 @shows("kernel_size", "stride", "padding", "dilation")
@@ -312,7 +312,7 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     x = _as_node(input, "max_pool2d")
     k, s, p, d = _pool_args(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     xb = _batched(x)
-    win = _im2col_data(xb.data, k, s, p, d, -np.inf, rows=False)  # (N, C, Ho, Wo, kh, kw), a view
+    win = _im2col_data(xb._data, k, s, p, d, -np.inf, rows=False)  # (N, C, Ho, Wo, kh, kw), a view
     first, best = _first_argmax(win)  # the window position (row-major) of each window's first maximum
     mask = (np.arange(k[0])[:, None] * k[1] + np.arange(k[1])) == first[..., None, None]
     out = make_op(best, (xb,), "max_pool2d", _max_pool_backward, (k, s, p, d, mask, xb.shape))

@@ -113,7 +113,7 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 def _zeros_like(g: Any) -> Any:
     """A zero gradient shaped like ``g``: the rule of the step functions (floor, sign, ...), as in PyTorch."""
     if isinstance(g, Node):
-        return constant(np.zeros_like(g.data) if g.data.__class__ is not float else 0.0, g._result_class)
+        return constant(np.zeros_like(g._data) if g._data.__class__ is not float else 0.0, g._result_class)
     return 0.0 if g.__class__ is float else np.zeros_like(g)
 
 
@@ -183,7 +183,7 @@ class ElementwiseOps:
 
     def exp(self: Value) -> Value:
         """e**x elementwise."""
-        x = self.data
+        x = self._data
         out = _fexp(x) if x.__class__ is float else np.exp(x)
         return make_op(out, (self,), "exp", ElementwiseOps._exp_backward)
 
@@ -194,7 +194,7 @@ class ElementwiseOps:
 
     def log(self: Value) -> Value:
         """Natural logarithm elementwise (-inf at 0, nan below)."""
-        x = self.data
+        x = self._data
         if x.__class__ is float:
             out = _flog(x)
         else:
@@ -212,7 +212,7 @@ class ElementwiseOps:
         A primitive rather than ``(1 + x).log()``: 1 + x rounds away the digits of a tiny x
         (``1 + 1e-17 == 1``), so the derived form gives 0 where log1p gives 1e-17.
         """
-        x = self.data
+        x = self._data
         if x.__class__ is float:
             out = math.log1p(x) if x > -1 else (-math.inf if x == -1 else math.nan)
         else:
@@ -226,7 +226,7 @@ class ElementwiseOps:
 
     def sqrt(self: Value) -> Value:
         """Square root elementwise (nan below 0)."""
-        x = self.data
+        x = self._data
         if x.__class__ is float:
             out = math.sqrt(x) if x >= 0 else math.nan
         else:
@@ -240,7 +240,7 @@ class ElementwiseOps:
 
     def abs(self: Value) -> Value:
         """|x| elementwise."""
-        x = self.data
+        x = self._data
         out = abs(x) if x.__class__ is float else np.abs(x)
         return make_op(out, (self,), "abs", ElementwiseOps._abs_backward)
 
@@ -253,7 +253,7 @@ class ElementwiseOps:
 
     def sin(self: Value) -> Value:
         """Sine elementwise."""
-        x = self.data
+        x = self._data
         out = _fsin(x) if x.__class__ is float else np.sin(x)
         return make_op(out, (self,), "sin", ElementwiseOps._sin_backward)
 
@@ -264,7 +264,7 @@ class ElementwiseOps:
 
     def cos(self: Value) -> Value:
         """Cosine elementwise."""
-        x = self.data
+        x = self._data
         out = _fcos(x) if x.__class__ is float else np.cos(x)
         return make_op(out, (self,), "cos", ElementwiseOps._cos_backward)
 
@@ -275,7 +275,7 @@ class ElementwiseOps:
 
     def tanh(self: Value) -> Value:
         """Hyperbolic tangent elementwise (finite everywhere, tanh(1000) = 1)."""
-        x = self.data
+        x = self._data
         out = math.tanh(x) if x.__class__ is float else np.tanh(x)
         return make_op(out, (self,), "tanh", ElementwiseOps._tanh_backward)
 
@@ -286,7 +286,7 @@ class ElementwiseOps:
 
     def sigmoid(self: Value) -> Value:
         """1 / (1 + e**-x), computed so that it never overflows."""
-        return make_op(stable_sigmoid(self.data), (self,), "sigmoid", ElementwiseOps._sigmoid_backward)
+        return make_op(stable_sigmoid(self._data), (self,), "sigmoid", ElementwiseOps._sigmoid_backward)
 
     @staticmethod
     def _sigmoid_backward(g, out, ctx, a):
@@ -295,7 +295,7 @@ class ElementwiseOps:
 
     def relu(self: Value) -> Value:
         """max(0, x) elementwise."""
-        x = self.data
+        x = self._data
         out = (x if x > 0 or x != x else 0.0) if x.__class__ is float else np.maximum(x, 0)  # (nan stays nan)
         return make_op(out, (self,), "ReLU", ElementwiseOps._relu_backward)
 
@@ -322,7 +322,7 @@ class ElementwiseOps:
                 raise DataError(f"clip: limits must be numbers or None, got {bound!r}")
         if lo is None and hi is None:
             raise ArgumentError("clip: at least one of the limits (lo/min, hi/max) must be given")
-        x = self.data
+        x = self._data
         if x.__class__ is float:
             out = x if lo is None or not x < lo else float(lo)
             out = out if hi is None or not out > hi else float(hi)
@@ -347,7 +347,7 @@ class ElementwiseOps:
     # (1 - a)(1 + a), that form keeps the digits that 1 - a*a would round away near |a| = 1.
     def tan(self: Value) -> Value:
         """Tangent elementwise (a primitive: sin/cos takes three nodes, 2x the time)."""
-        return make_op(_UNARY["tan"](self.data), (self,), "tan", ElementwiseOps._tan_backward)
+        return make_op(_UNARY["tan"](self._data), (self,), "tan", ElementwiseOps._tan_backward)
 
     @staticmethod
     def _tan_backward(g, out, ctx, a):
@@ -356,7 +356,7 @@ class ElementwiseOps:
 
     def asin(self: Value) -> Value:
         """Inverse sine elementwise (nan outside [-1, 1]); no other op gives it."""
-        return make_op(_UNARY["asin"](self.data), (self,), "asin", ElementwiseOps._asin_backward)
+        return make_op(_UNARY["asin"](self._data), (self,), "asin", ElementwiseOps._asin_backward)
 
     @staticmethod
     def _asin_backward(g, out, ctx, a):
@@ -365,7 +365,7 @@ class ElementwiseOps:
 
     def acos(self: Value) -> Value:
         """Inverse cosine elementwise (nan outside [-1, 1]); no other op gives it."""
-        return make_op(_UNARY["acos"](self.data), (self,), "acos", ElementwiseOps._acos_backward)
+        return make_op(_UNARY["acos"](self._data), (self,), "acos", ElementwiseOps._acos_backward)
 
     @staticmethod
     def _acos_backward(g, out, ctx, a):
@@ -374,7 +374,7 @@ class ElementwiseOps:
 
     def atan(self: Value) -> Value:
         """Inverse tangent elementwise; no other op gives it."""
-        return make_op(_UNARY["atan"](self.data), (self,), "atan", ElementwiseOps._atan_backward)
+        return make_op(_UNARY["atan"](self._data), (self,), "atan", ElementwiseOps._atan_backward)
 
     @staticmethod
     def _atan_backward(g, out, ctx, a):
@@ -383,7 +383,7 @@ class ElementwiseOps:
 
     def sinh(self: Value) -> Value:
         """Hyperbolic sine elementwise (a primitive: (e**x - e**-x)/2 loses the digits of a small x)."""
-        return make_op(_UNARY["sinh"](self.data), (self,), "sinh", ElementwiseOps._sinh_backward)
+        return make_op(_UNARY["sinh"](self._data), (self,), "sinh", ElementwiseOps._sinh_backward)
 
     @staticmethod
     def _sinh_backward(g, out, ctx, a):
@@ -392,7 +392,7 @@ class ElementwiseOps:
 
     def cosh(self: Value) -> Value:
         """Hyperbolic cosine elementwise (a primitive: (e**x + e**-x)/2 takes five nodes, 2.7x the time)."""
-        return make_op(_UNARY["cosh"](self.data), (self,), "cosh", ElementwiseOps._cosh_backward)
+        return make_op(_UNARY["cosh"](self._data), (self,), "cosh", ElementwiseOps._cosh_backward)
 
     @staticmethod
     def _cosh_backward(g, out, ctx, a):
@@ -401,7 +401,7 @@ class ElementwiseOps:
 
     def asinh(self: Value) -> Value:
         """Inverse hyperbolic sine (a primitive: log(x + sqrt(x**2 + 1)) is log(0) at x = -1e8)."""
-        return make_op(_UNARY["asinh"](self.data), (self,), "asinh", ElementwiseOps._asinh_backward)
+        return make_op(_UNARY["asinh"](self._data), (self,), "asinh", ElementwiseOps._asinh_backward)
 
     @staticmethod
     def _asinh_backward(g, out, ctx, a):
@@ -410,7 +410,7 @@ class ElementwiseOps:
 
     def acosh(self: Value) -> Value:
         """Inverse hyperbolic cosine (nan below 1; a primitive: log(x + sqrt(x**2 - 1)) overflows above 1e154)."""
-        return make_op(_UNARY["acosh"](self.data), (self,), "acosh", ElementwiseOps._acosh_backward)
+        return make_op(_UNARY["acosh"](self._data), (self,), "acosh", ElementwiseOps._acosh_backward)
 
     @staticmethod
     def _acosh_backward(g, out, ctx, a):
@@ -419,7 +419,7 @@ class ElementwiseOps:
 
     def atanh(self: Value) -> Value:
         """Inverse hyperbolic tangent (+-inf at +-1; a primitive: log((1 + x)/(1 - x))/2 loses a small x's digits)."""
-        return make_op(_UNARY["atanh"](self.data), (self,), "atanh", ElementwiseOps._atanh_backward)
+        return make_op(_UNARY["atanh"](self._data), (self,), "atanh", ElementwiseOps._atanh_backward)
 
     @staticmethod
     def _atanh_backward(g, out, ctx, a):
@@ -428,7 +428,7 @@ class ElementwiseOps:
 
     def log2(self: Value) -> Value:
         """Base-2 logarithm (a primitive: log(x) / log(2) gives 29.000000000000004 for 2**29)."""
-        return make_op(_UNARY["log2"](self.data), (self,), "log2", ElementwiseOps._log2_backward)
+        return make_op(_UNARY["log2"](self._data), (self,), "log2", ElementwiseOps._log2_backward)
 
     @staticmethod
     def _log2_backward(g, out, ctx, a):
@@ -437,7 +437,7 @@ class ElementwiseOps:
 
     def log10(self: Value) -> Value:
         """Base-10 logarithm (a primitive: log(x) / log(10) gives 2.9999999999999996 for 1000)."""
-        return make_op(_UNARY["log10"](self.data), (self,), "log10", ElementwiseOps._log10_backward)
+        return make_op(_UNARY["log10"](self._data), (self,), "log10", ElementwiseOps._log10_backward)
 
     @staticmethod
     def _log10_backward(g, out, ctx, a):
@@ -446,7 +446,7 @@ class ElementwiseOps:
 
     def exp2(self: Value) -> Value:
         """2**x elementwise (a primitive: e**(x log 2) gives 7.999999999999998 for x = 3)."""
-        return make_op(_UNARY["exp2"](self.data), (self,), "exp2", ElementwiseOps._exp2_backward)
+        return make_op(_UNARY["exp2"](self._data), (self,), "exp2", ElementwiseOps._exp2_backward)
 
     @staticmethod
     def _exp2_backward(g, out, ctx, a):
@@ -455,7 +455,7 @@ class ElementwiseOps:
 
     def expm1(self: Value) -> Value:
         """e**x - 1 elementwise (a primitive: exp(x) - 1 gives 0 for x = 1e-17, expm1 gives 1e-17)."""
-        return make_op(_UNARY["expm1"](self.data), (self,), "expm1", ElementwiseOps._expm1_backward)
+        return make_op(_UNARY["expm1"](self._data), (self,), "expm1", ElementwiseOps._expm1_backward)
 
     @staticmethod
     def _expm1_backward(g, out, ctx, a):
@@ -467,7 +467,7 @@ class ElementwiseOps:
 
         NumPy has no erf: arrays use ``ops.special.erf_array`` (within 1 ulp of ``math.erf``).
         """
-        return make_op(_UNARY["erf"](self.data), (self,), "erf", ElementwiseOps._erf_backward)
+        return make_op(_UNARY["erf"](self._data), (self,), "erf", ElementwiseOps._erf_backward)
 
     @staticmethod
     def _erf_backward(g, out, ctx, a):
@@ -490,7 +490,7 @@ class ElementwiseOps:
     # ---- steps: piecewise constant, so the gradient is 0 (PyTorch's convention; a primitive by necessity) ----
     def sign(self: Value) -> Value:
         """-1, 0 or 1 by the sign of x.  NOTE: sign(nan) is 0, as in PyTorch (NumPy gives nan)."""
-        x = self.data
+        x = self._data
         if x.__class__ is float:
             out = float((x > 0) - (x < 0))
         else:
@@ -499,21 +499,21 @@ class ElementwiseOps:
 
     def floor(self: Value) -> Value:
         """The largest integer <= x, elementwise (gradient 0)."""
-        return make_op(_UNARY["floor"](self.data), (self,), "floor", ElementwiseOps._step_backward)
+        return make_op(_UNARY["floor"](self._data), (self,), "floor", ElementwiseOps._step_backward)
 
     def ceil(self: Value) -> Value:
         """The smallest integer >= x, elementwise (gradient 0)."""
-        return make_op(_UNARY["ceil"](self.data), (self,), "ceil", ElementwiseOps._step_backward)
+        return make_op(_UNARY["ceil"](self._data), (self,), "ceil", ElementwiseOps._step_backward)
 
     def trunc(self: Value) -> Value:
         """x rounded towards 0, elementwise (gradient 0)."""
-        return make_op(_UNARY["trunc"](self.data), (self,), "trunc", ElementwiseOps._step_backward)
+        return make_op(_UNARY["trunc"](self._data), (self,), "trunc", ElementwiseOps._step_backward)
 
     def round(self: Value, decimals: int = 0) -> Value:
         """x rounded to ``decimals`` places, halves to even (``round(2.5) == 2``) as in PyTorch (gradient 0)."""
         if not isinstance(decimals, int) or isinstance(decimals, bool):
             raise DataError(f"round: decimals must be an int, got {decimals!r}")
-        x = self.data
+        x = self._data
         if x.__class__ is float and decimals == 0:
             out = float(round(x)) if math.isfinite(x) else x
             out = math.copysign(out, x)  # round(-0.3) is -0.0, as in NumPy
@@ -530,15 +530,15 @@ class ElementwiseOps:
     # ---- tests of the values: boolean data, not Values (nothing to differentiate) ----
     def isnan(self: Value) -> Any:
         """True where x is nan: a bool array (a Python bool for a float Value)."""
-        x = self.data
+        x = self._data
         return x != x if x.__class__ is float else np.isnan(x)
 
     def isinf(self: Value) -> Any:
         """True where x is +-inf: a bool array (a Python bool for a float Value)."""
-        x = self.data
+        x = self._data
         return math.isinf(x) if x.__class__ is float else np.isinf(x)
 
     def isfinite(self: Value) -> Any:
         """True where x is neither inf nor nan: a bool array (a Python bool for a float Value)."""
-        x = self.data
+        x = self._data
         return math.isfinite(x) if x.__class__ is float else np.isfinite(x)

@@ -134,15 +134,15 @@ class GatherOps:
                 raise ShapeError(f"scatter: value must be a number, got shape {fmt_shape(np.shape(c))}")
             _check_index(self, d, idx, "scatter")
             grid = _grid(idx, d)
-            out = np.array(self.data, copy=True)
+            out = np.array(self._data, copy=True)
             out[grid] = c
             return make_op(out, (self,), "scatter", _scatter_value_backward, grid)
         s: Value = lift(src, "scatter", self._result_class)  # type: ignore[assignment]
         _check_index(self, d, idx, "scatter", s)
         part = _src_part(s, idx)
         grid = _grid(idx, d)
-        out = np.array(self.data, dtype=np.result_type(self.data, part.data), copy=True)
-        out[grid] = part.data
+        out = np.array(self._data, dtype=np.result_type(self._data, part._data), copy=True)
+        out[grid] = part._data
         return make_op(out, (self, part), "scatter", _scatter_backward, grid)
 
     def scatter_add(self: Value, dim: int, index: Any, src: Any) -> Value:
@@ -180,7 +180,7 @@ class GatherOps:
                 return total
             n = counts + 1 if include_self else np.maximum(counts, 1)
             return total / n
-        x, p = np.asarray(self.data), np.asarray(part.data)
+        x, p = np.asarray(self._data), np.asarray(part._data)
         out = np.array(x, dtype=np.result_type(x, p), copy=True)
         if reduce == "amax":
             if not include_self:
@@ -233,11 +233,11 @@ class GatherOps:
 
         Data, not differentiable (indices have no gradient).
         """
-        where_nz = np.nonzero(np.atleast_1d(self.data))
+        where_nz = np.nonzero(np.atleast_1d(self._data))
         if as_tuple:
             return tuple(constant(i.astype(np.int64), self._result_class) for i in where_nz)
         if not self.ndim:  # a 0-d Value: one row of no coordinates if it is non-zero
-            return constant(np.zeros((int(bool(self.data)), 0), np.int64), self._result_class)
+            return constant(np.zeros((int(bool(self._data)), 0), np.int64), self._result_class)
         out = np.stack(where_nz, axis=1).astype(np.int64)
         return constant(out, self._result_class)
 
@@ -253,7 +253,7 @@ def _broadcasts(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
 def _mask(mask: Any, op: str) -> np.ndarray:
     m = np.asarray(raw(mask))
     if m.dtype != bool:
-        raise DataError(f"{op}: mask must be a boolean array, got dtype {m.dtype}; compare first, e.g. x.data > 0")
+        raise DataError(f"{op}: mask must be a boolean array, got dtype {m.dtype}; compare first, e.g. x._data > 0")
     return m
 
 

@@ -28,7 +28,7 @@ def _is_advanced(index: Any) -> bool:
 def _scatter(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
     """Zeros of ``shape`` with ``g`` added at ``index`` (repeated positions add up)."""
     if isinstance(g, Node):  # create_graph: record the op
-        return make_op(_scatter(g.data, index, shape), (g,), "scatter", _scatter_backward, (index, shape))
+        return make_op(_scatter(g._data, index, shape), (g,), "scatter", _scatter_backward, (index, shape))
     out = np.zeros(shape, dtype=np.result_type(g))
     if _is_advanced(index):
         np.add.at(out, index, g)
@@ -53,7 +53,7 @@ class IndexOps:
     def __getitem__(self: Value, index: Any) -> Value:
         """NumPy indexing: ints, slices, None, ..., integer arrays and boolean masks."""
         index = _normalize_index(index)
-        x = np.asarray(self.data)
+        x = np.asarray(self._data)
         try:
             out = x[index]
         except IndexError as e:
@@ -98,7 +98,7 @@ def concatenate(values: Sequence[Operand], axis: int = 0, *, dim: int | None = N
     parts = tuple(_lift_all(list(values), "concatenate"))
     if not parts:
         raise ShapeError("concatenate: needs at least one Value")
-    datas = [np.asarray(p.data) for p in parts]
+    datas = [np.asarray(p._data) for p in parts]
     try:
         out = np.concatenate(datas, axis=axis)
     except np.exceptions.AxisError:
@@ -146,13 +146,13 @@ def where(cond: Any, a: Operand, b: Operand) -> Value:
     c = np.asarray(raw(cond)).astype(bool)
     a, b = _lift_all([a, b], "where")
     try:
-        out = np.where(c, a.data, b.data)
+        out = np.where(c, a._data, b._data)
     except ValueError:
         raise ShapeError(
-            f"where: shapes {fmt_shape(c.shape)}, {fmt_shape(np.shape(a.data))} and "
-            f"{fmt_shape(np.shape(b.data))} cannot be broadcast together"
+            f"where: shapes {fmt_shape(c.shape)}, {fmt_shape(np.shape(a._data))} and "
+            f"{fmt_shape(np.shape(b._data))} cannot be broadcast together"
         ) from None
-    if a.data.__class__ is float and b.data.__class__ is float and c.ndim == 0:
+    if a._data.__class__ is float and b._data.__class__ is float and c.ndim == 0:
         out = float(out)
     return make_op(out, (a, b), "where", _where_backward, c)
 

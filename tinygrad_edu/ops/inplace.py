@@ -1,5 +1,5 @@
 """What PyTorch programs do to a tensor besides computing with it: ``v[i] = x`` and ``v[i] += x``,
-``clone``, ``retain_grad``, ``nelement``, ``item`` giving an int for integer data, the ``.values`` and
+``clone``, ``retain_grad``, ``nelement``, the ``.values`` and
 ``.indices`` of a ``max(dim)``, and ``__array__`` (NumPy and matplotlib read a Value as its array:
 ``plt.imshow(v)``).
 
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..autograd import current_mode
-from ..errors import BackwardError, DataError, GraphIndexError, ShapeError, fmt_shape
+from ..errors import BackwardError, GraphIndexError, ShapeError, fmt_shape
 from ..node import make_op, raw
 from .index import _normalize_index
 
@@ -64,25 +64,6 @@ class InplaceOps:
                 f"shape {fmt_shape(data.shape)}: {e}"
             ) from None
 
-    def item(self: Value) -> Any:
-        """The value of a one-element Value as a Python number: a float, or an int / bool for integer / bool data.
-
-        (PyTorch's rule: ``torch.multinomial(...).item()`` is an int, usable as an index.)
-        """
-        data = self._data
-        if data.__class__ is float:
-            return data
-        if data.size != 1:
-            raise ShapeError(f"item: only one-element Values convert to a number, got shape {fmt_shape(self.shape)}")
-        return data.reshape(()).item() if data.dtype.kind in "biu" else float(data.reshape(()))
-
-    def __index__(self: Value) -> int:
-        """A one-element Value of integral value can index a list (as PyTorch's integer tensors can)."""
-        x = self.item()
-        if isinstance(x, float) and not x.is_integer():
-            raise DataError(f"index: only integral Values can be used as an index, got {x}")
-        return int(x)
-
     def clone(self: Value) -> Value:
         """A copy of the data, in the graph: the gradient passes through unchanged (``torch.clone``)."""
         data = self._data
@@ -112,7 +93,7 @@ class InplaceOps:
         axis = self._ctx[0]
         if isinstance(axis, tuple) and len(axis) == 1:
             axis = axis[0]
-        x = np.asarray(source.data)
+        x = np.asarray(source._data)
         if not isinstance(axis, int | np.integer):
             raise ShapeError(f"indices: max over axis {axis!r}; indices need a single dim")
         idx = x.argmax(axis=int(axis))

@@ -125,9 +125,9 @@ def _contract(operands: Sequence[Any], labels: Sequence[Sequence[int]], out: Seq
     if any(isinstance(x, Node) for x in operands):
         cls = next(x for x in operands if isinstance(x, Node))._result_class
         nodes = tuple(lift(x, "einsum", cls) for x in operands)
-        data = _np_einsum([n.data for n in nodes], labels, out)
+        data = _np_einsum([n._data for n in nodes], labels, out)
         needs = tuple(n.requires_grad for n in nodes)
-        sizes = {lab: n for node, labs in zip(nodes, labels) for lab, n in zip(labs, np.shape(node.data))}
+        sizes = {lab: n for node, labs in zip(nodes, labels) for lab, n in zip(labs, np.shape(node._data))}
         return make_op(data, nodes, "einsum", _einsum_backward, (_spec(labels, out), labels, out, sizes, needs))
     return _np_einsum(operands, labels, out)
 

@@ -44,7 +44,7 @@ class MovementOps:
     def reshape(self: Value, *shape: Any) -> Value:
         """Same data, new shape (one entry may be -1)."""
         new = _int_tuple(shape, "reshape", "the shape")
-        x = np.asarray(self.data)
+        x = np.asarray(self._data)
         try:
             out = x.reshape(new)
         except ValueError:
@@ -87,7 +87,7 @@ class MovementOps:
                 raise ShapeError(
                     f"transpose: axes {given} are not a permutation of the {nd} axes of shape {fmt_shape(self.shape)}"
                 )
-        return make_op(np.transpose(self.data, perm), (self,), "transpose", _transpose_backward, (perm,))
+        return make_op(np.transpose(self._data, perm), (self,), "transpose", _transpose_backward, (perm,))
 
     @property
     def T(self: Value) -> Value:  # noqa: N802 (NumPy's and PyTorch's name)
@@ -107,9 +107,9 @@ class MovementOps:
         """Repeat along axes of size 1 (and new leading axes) to reach ``shape``."""
         target = _int_tuple((shape,), "broadcast_to", "the shape")
         try:
-            out = np.broadcast_to(self.data, target)
+            out = np.broadcast_to(self._data, target)
         except ValueError:
-            raise broadcast_error("broadcast_to", self.data, np.empty(target)) from None
+            raise broadcast_error("broadcast_to", self._data, np.empty(target)) from None
         return make_op(out, (self,), "broadcast", _broadcast_backward, (self.shape,))
 
 

@@ -94,7 +94,7 @@ class ReduceOps:
     ) -> Value:
         """Sum over ``axis`` (all axes by default), like ``numpy.sum`` / ``torch.sum``."""
         axis, keepdims = axis_args("sum", axis, keepdims, dim, keepdim)
-        x = np.asarray(self.data)
+        x = np.asarray(self._data)
         axis = check_axis(x.shape, axis, "sum")
         out = x.sum(axis=axis, keepdims=keepdims)
         return make_op(out, (self,), "sum", _sum_backward, (axis, keepdims, x.shape, keepdims_shape(x.shape, axis)))
@@ -114,7 +114,7 @@ class ReduceOps:
     ) -> Value:
         """Maximum over ``axis``. NOTE: tied maxima share the gradient equally."""
         axis, keepdims = axis_args("max", axis, keepdims, dim, keepdim)
-        x = np.asarray(self.data)
+        x = np.asarray(self._data)
         axis = check_axis(x.shape, axis, "max")
         if x.size == 0:
             raise ShapeError(f"max: cannot reduce an empty Value of shape {fmt_shape(x.shape)}")
@@ -133,7 +133,7 @@ class ReduceOps:
     ) -> Value:
         """log(sum(exp(x))) over ``axis``, computed stably as m + log(sum(exp(x - m))), m = max."""
         axis, keepdims = axis_args("logsumexp", axis, keepdims, dim, keepdim)
-        x = np.asarray(self.data)
+        x = np.asarray(self._data)
         axis = check_axis(x.shape, axis, "logsumexp")
         kd_shape = keepdims_shape(x.shape, axis)
         if x.size == 0:  # log(0) = -inf over an empty axis, as NumPy and PyTorch
@@ -168,7 +168,7 @@ class ReduceOps:
         among the factors the gradient is the product of the others (non-zero only at a single zero).
         """
         axis, keepdims = axis_args("prod", axis, keepdims, dim, keepdim)
-        x = np.asarray(self.data)
+        x = np.asarray(self._data)
         axis = check_axis(x.shape, axis, "prod")
         out = x.prod(axis=axis, keepdims=keepdims)
         return make_op(out, (self,), "prod", _prod_backward, (axis, keepdims_shape(x.shape, axis)))
@@ -247,7 +247,7 @@ class ReduceOps:
         if p == -math.inf:
             return magnitude.min(axis, keepdims)
         if p == 0:  # the count of non-zero elements: no gradient flows (magnitude * 0 keeps it in the graph)
-            return (magnitude * 0.0 + (np.asarray(self.data) != 0)).sum(axis, keepdims)
+            return (magnitude * 0.0 + (np.asarray(self._data) != 0)).sum(axis, keepdims)
         if p == 1:
             return magnitude.sum(axis, keepdims)
         powered = self * self if p == 2 else magnitude**p
@@ -268,20 +268,20 @@ class ReduceOps:
             keepdims: bool | None = None) -> np.ndarray:
         """Whether any element along ``dim`` is non-zero: a bool array (no gradient)."""
         dim, keepdim = axis_args("any", dim, keepdim, axis, keepdims)
-        x = np.asarray(self.data)
+        x = np.asarray(self._data)
         return np.asarray(np.any(x != 0, axis=check_axis(x.shape, dim, "any"), keepdims=keepdim))
 
     def all(self: Value, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
             keepdims: bool | None = None) -> np.ndarray:
         """Whether every element along ``dim`` is non-zero: a bool array (no gradient)."""
         dim, keepdim = axis_args("all", dim, keepdim, axis, keepdims)
-        x = np.asarray(self.data)
+        x = np.asarray(self._data)
         return np.asarray(np.all(x != 0, axis=check_axis(x.shape, dim, "all"), keepdims=keepdim))
 
 
 def root(s: Value, p: float) -> Value:
     """s ** (1/p) with gradient 0 where s == 0 (where the root's derivative is infinite): two ``where``s."""
-    zero = np.asarray(s.data) == 0
+    zero = np.asarray(s._data) == 0
     if not zero.any():
         return s.sqrt() if p == 2 else s ** (1.0 / p)
     safe = where(zero, 1.0, s)  # the root never sees the 0, so no inf * 0 = nan reaches s
@@ -291,7 +291,7 @@ def root(s: Value, p: float) -> Value:
 def _arg_extreme(x: Value, op: str, dim: Any, keepdim: bool, axis: Any, keepdims: Any) -> np.ndarray:
     """argmax / argmin of ``x``'s data along one axis, or of the flattened data."""
     dim, keepdim = axis_args(op, dim, keepdim, axis, keepdims)
-    data = np.asarray(x.data)
+    data = np.asarray(x._data)
     if dim is not None and not isinstance(dim, int | np.integer):
         raise AxisError(f"{op}: dim must be None or one int, got {dim!r}")
     axis = check_axis(data.shape, dim, op)

@@ -90,7 +90,7 @@ class ScanOps:
         ax = scan_axis(self.shape, dim, axis, "cumsum")
         if ax is None:  # a 0-d Value: the running sum of one number
             return self.reshape(1).cumsum(0).reshape(())
-        return make_op(np.cumsum(self.data, axis=ax), (self,), "cumsum", _cumsum_backward, ax)
+        return make_op(np.cumsum(self._data, axis=ax), (self,), "cumsum", _cumsum_backward, ax)
 
     def cumprod(self: Value, dim: int | None = None, *, axis: int | None = None) -> Value:
         """Running product along ``dim``, like ``torch.cumprod``.
@@ -101,7 +101,7 @@ class ScanOps:
         ax = scan_axis(self.shape, dim, axis, "cumprod")
         if ax is None:
             return self.reshape(1).cumprod(0).reshape(())
-        return make_op(np.cumprod(self.data, axis=ax), (self,), "cumprod", _cumprod_backward, ax)
+        return make_op(np.cumprod(self._data, axis=ax), (self,), "cumprod", _cumprod_backward, ax)
 
     def logcumsumexp(self: Value, dim: int | None = None, *, axis: int | None = None) -> Value:
         """log(cumsum(exp(x))) along ``dim``, stable for any magnitudes (``np.logaddexp.accumulate``).
@@ -112,7 +112,7 @@ class ScanOps:
         ax = scan_axis(self.shape, dim, axis, "logcumsumexp")
         if ax is None:
             return self.reshape(1).logcumsumexp(0).reshape(())
-        x = np.asarray(self.data)
+        x = np.asarray(self._data)
         out = np.logaddexp.accumulate(x, axis=ax) if x.size else x.copy()
         return make_op(out, (self,), "logcumsumexp", _logcumsumexp_backward, ax)
 
@@ -141,7 +141,7 @@ class ScanOps:
         ax = scan_axis(self.shape, None if axis is not None else dim, axis, "sort", required=False)
         if ax is None:
             return ValuesIndices(self * 1.0, np.zeros((), np.int64))
-        indices = _stable_argsort(np.asarray(self.data), ax, descending)
+        indices = _stable_argsort(np.asarray(self._data), ax, descending)
         return ValuesIndices(self[along(indices, ax)], indices)
 
     def argsort(self: Value, dim: int = -1, descending: bool = False, *, stable: bool = False,
@@ -150,7 +150,7 @@ class ScanOps:
         ax = scan_axis(self.shape, None if axis is not None else dim, axis, "argsort", required=False)
         if ax is None:
             return np.zeros((), np.int64)
-        return _stable_argsort(np.asarray(self.data), ax, descending)
+        return _stable_argsort(np.asarray(self._data), ax, descending)
 
     def topk(self: Value, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *,
              axis: int | None = None) -> ValuesIndices:
@@ -167,7 +167,7 @@ class ScanOps:
             )
         if ax is None:
             return ValuesIndices(self * 1.0, np.zeros((), np.int64))
-        indices = _stable_argsort(np.asarray(self.data), ax, largest)
+        indices = _stable_argsort(np.asarray(self._data), ax, largest)
         indices = np.take(indices, np.arange(k), axis=ax)
         return ValuesIndices(self[along(indices, ax)], indices)
 
@@ -184,7 +184,7 @@ def _running_extreme(x: Value, dim: Any, axis: Any, op: str, pick: np.ufunc) -> 
     ax = scan_axis(x.shape, dim, axis, op)
     if ax is None:
         return ValuesIndices(x * 1.0, np.zeros((), np.int64))
-    data = np.asarray(x.data)
+    data = np.asarray(x._data)
     if data.size == 0:
         return ValuesIndices(x * 1.0, np.zeros(data.shape, np.int64))
     running = pick.accumulate(data, axis=ax)
