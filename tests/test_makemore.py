@@ -429,6 +429,20 @@ def test_data_of_a_tensor_keeps_tensor_methods_and_numpys_semantics() -> None:
     assert type(s.data) is float and type(s.grad) is float  # micrograd's scalars stay floats
 
 
+def test_grad_of_a_tensor_keeps_the_tensor_methods_too() -> None:
+    p = torch.Value(np.array([1.0, 10.0, 100.0]), requires_grad=True)
+    (p * p).sum().backward()  # .grad = 2p
+    assert p.grad.std().log10().item() == pytest.approx(np.log10(np.std([2.0, 20.0, 200.0])))
+    assert p.grad.max().log10().item() == pytest.approx(np.log10(200.0))
+    (p * p).sum().backward()  # accumulated: still the view, still the numbers
+    assert isinstance(p.grad, np.ndarray) and p.grad.tolist() == [4.0, 40.0, 400.0]
+    before = p.numpy().copy()
+    optim_step = torch.optim.SGD([p], lr=0.01)
+    optim_step.step()
+    assert np.allclose(p.numpy(), before - 0.01 * np.array([4.0, 40.0, 400.0]))
+    assert type(p.numpy()) is np.ndarray  # the stored array stays plain
+
+
 def test_comparisons_of_tensors_give_bool_values_and_of_scalars_python_bools() -> None:
     t = torch.tensor([0.5, -0.99, 0.98, 0.1], requires_grad=True)
     mask = t.abs() > 0.97

@@ -95,7 +95,7 @@ def test_the_cycle_finder_finds_a_circle() -> None:
 def test_the_engine_imports_only_the_graph_machinery() -> None:
     graph = _graph()
     engine_side = {"tinygrad_edu.errors", "tinygrad_edu.dtypes", "tinygrad_edu.autograd", "tinygrad_edu.node",
-                   "tinygrad_edu.ops"}  # (dtypes: the dtype names, a ground floor like errors)
+                   "tinygrad_edu.ops", "tinygrad_edu.dataview"}  # (dtypes, dataview: ground floors like errors)
     for name in ["tinygrad_edu.engine", "tinygrad_edu.node", "tinygrad_edu.autograd"] + [
         m for m in graph if m.startswith("tinygrad_edu.ops.")
     ]:

@@ -21,6 +21,7 @@ import numpy as np
 
 from . import autograd
 from .autograd import MANY, current_mode, fit_grad, inputs_of
+from .dataview import DataView
 from .errors import BackwardError, DataError, ShapeError, fmt_shape
 
 if TYPE_CHECKING:
@@ -65,69 +66,6 @@ def as_data(data: Any, op: str, dtype: Any = None, copy: bool = True) -> Any:
 def raw(x: Any) -> Any:
     """The data of a node (the stored array, not ``.data``'s view); anything else unchanged."""
     return x._data if isinstance(x, Node) else x
-
-
-class DataView(np.ndarray):
-    """What ``.data`` of a tensor Value hands out: its array, with a few of the tensor methods PyTorch programs call.
-
-    A view (no copy) of the stored array, which stays a plain ndarray: NumPy's semantics are unchanged
-    (``.std()`` is NumPy's, ddof=0), but reductions and 0-d results are DataViews too, so that Karpathy's
-    ``(lr * p.grad).std() / p.data.std()).log10().item()`` runs.
-
-    >>> import numpy as np
-    >>> from tinygrad_edu import Value
-    >>> Value(np.array([1.0, 100.0])).data.max().log10().item()
-    2.0
-    """
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return repr(self.view(np.ndarray))  # prints as the array it is
-
-    def log(self) -> Any:
-        return np.log(self)
-
-    def log10(self) -> Any:
-        return np.log10(self)
-
-    def log2(self) -> Any:
-        return np.log2(self)
-
-    def exp(self) -> Any:
-        return np.exp(self)
-
-    def sqrt(self) -> Any:
-        return np.sqrt(self)
-
-    def abs(self) -> Any:
-        return np.abs(self)
-
-    # in-place arithmetic with a Value takes its data (``p.data += -lr * grad``, makemore part 4); NumPy itself
-    # refuses, as a Value opts out of NumPy's ufuncs (``__array_ufunc__ = None``)
-    def __iadd__(self, other: Any) -> Any:  # type: ignore[misc]
-        return super().__iadd__(raw(other))
-
-    def __isub__(self, other: Any) -> Any:  # type: ignore[misc]
-        return super().__isub__(raw(other))
-
-    def __imul__(self, other: Any) -> Any:  # type: ignore[misc]
-        return super().__imul__(raw(other))
-
-    def __itruediv__(self, other: Any) -> Any:  # type: ignore[misc]
-        return super().__itruediv__(raw(other))
-
-    def nelement(self) -> int:
-        return int(self.size)
-
-    numel = nelement
-
-    def float(self) -> Any:
-        """float32, as PyTorch's ``float()``."""
-        return self.astype(np.float32)
-
-    def double(self) -> Any:
-        return self.astype(np.float64)
 
 
 def shows(*names: str) -> Callable[[R], R]:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .dataview import DataView
 from .engine import Value
 from .errors import ArgumentError, DataError, ShapeError, StateDictError, fmt_shape
 
@@ -160,13 +161,15 @@ class Optimizer:
             if p.data.__class__ is float:
                 p.data = self._update_scalar(p.data, float(g), state)
             else:
-                self._update_array(p.data, g, state)
+                self._update_array(p.numpy(), g, state)  # (the stored array itself, not the .data view)
 
     def _checked_grad(self, i: int, p: Value) -> Any:
         """Parameter i's gradient as raw data, or a clear error if it is not numbers of the parameter's shape."""
         g = p.grad
-        if isinstance(g, Value):  # left by backward(create_graph=True)
-            g = g.data
+        if g.__class__ is DataView:  # what backward leaves: compute on the plain array (faster in NumPy)
+            g = g.view(np.ndarray)
+        elif isinstance(g, Value):  # left by backward(create_graph=True)
+            g = g.numpy()
         x = p.data
         if g is None or (g.__class__ is np.ndarray and g.shape == x.shape and g.dtype.kind == "f"):
             return g  # (the common case, checked first)

@@ -63,7 +63,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 def uniform_(value: Value, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None) -> Value:
     """Fill with samples of U(a, b) (drawn straight into the array: no temporary copy)."""
-    x = value.data
+    x = value.numpy() if isinstance(value.data, np.ndarray) else value.data
     if x.__class__ is np.ndarray and x.dtype in (np.float32, np.float64) and x.flags.c_contiguous:
         resolve(generator).random(dtype=x.dtype, out=x)  # U(0, 1) in the dtype of x
         x *= b - a
@@ -74,7 +74,7 @@ def uniform_(value: Value, a: float = 0.0, b: float = 1.0, generator: np.random.
 
 def normal_(value: Value, mean: float = 0.0, std: float = 1.0, generator: np.random.Generator | None = None) -> Value:
     """Fill with samples of N(mean, std**2) (drawn straight into the array: no temporary copy)."""
-    x = value.data
+    x = value.numpy() if isinstance(value.data, np.ndarray) else value.data
     if x.__class__ is np.ndarray and x.dtype in (np.float32, np.float64) and x.flags.c_contiguous:
         resolve(generator).standard_normal(dtype=x.dtype, out=x)
         x *= std
