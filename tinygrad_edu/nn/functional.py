@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..engine import Operand, Value, make_op
+from ..engine import Operand, Value, make_op, raw
 from ..errors import ShapeError, fmt_shape
 from ..ops.conv import (  # noqa: F401 (re-exported: convolutions and poolings, issue 13)
     adaptive_avg_pool2d,
@@ -154,7 +154,7 @@ def linear(x: Operand, weight: Value, bias: Value | None = None) -> Value:
     here dW = g^T x comes out contiguous, and the bias needs no extra node.
     """
     x = _value(x, "linear")
-    xd, w = x.data, weight.data
+    xd, w = raw(x), raw(weight)  # the stored arrays (.data hands out views)
     if xd.__class__ is float or xd.ndim == 0 or xd.shape[-1] != w.shape[1]:
         raise ShapeError(
             f"linear: input of shape {fmt_shape(x.shape)} does not fit weight of shape {fmt_shape(w.shape)}: "
@@ -163,7 +163,7 @@ def linear(x: Operand, weight: Value, bias: Value | None = None) -> Value:
     out = xd @ w.T
     if bias is None:
         return make_op(out, (x, weight), "linear", _linear_backward, x.requires_grad)
-    out += bias.data
+    out += raw(bias)
     return make_op(out, (x, weight, bias), "linear", _linear_backward, x.requires_grad)
 
 

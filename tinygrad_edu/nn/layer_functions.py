@@ -118,9 +118,9 @@ def batch_norm(input: Operand, running_mean: Any, running_var: Any, weight: Any 
                              f"{fmt_shape(x.shape)}")
         mean = x.mean(axis=axes, keepdims=True)
         var = x.var(axis=axes, correction=0, keepdims=True)
-        for stat, batch in ((running_mean, mean.data), (running_var, var.data * count / (count - 1))):
+        for stat, batch in ((running_mean, raw(mean)), (running_var, raw(var) * count / (count - 1))):
             if stat is not None:
-                data = stat.data if isinstance(stat, Node) else stat
+                data = raw(stat)
                 data *= 1.0 - momentum
                 data += momentum * batch.reshape(c).astype(data.dtype)
     else:

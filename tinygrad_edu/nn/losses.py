@@ -108,7 +108,7 @@ def binary_cross_entropy(input: Operand, target: Operand, reduction: str = "mean
     p = _value(input, "binary_cross_entropy")
     _same_shape("binary_cross_entropy", p, target)
     t = target if isinstance(target, Value) else np.asarray(target)
-    if np.any((p.data < 0) | (p.data > 1)):
+    if np.any((raw(p) < 0) | (raw(p) > 1)):
         raise DataError("binary_cross_entropy: input must be probabilities in [0, 1]; for logits use "
                         "binary_cross_entropy_with_logits")
     loss = -(p.log().clip(lo=-100.0) * t + (1.0 - p).log().clip(lo=-100.0) * (1.0 - t))
@@ -128,7 +128,7 @@ def binary_cross_entropy_with_logits(
     x = _value(input, "binary_cross_entropy_with_logits")
     _same_shape("binary_cross_entropy_with_logits", x, target)
     t = np.asarray(raw(target), dtype=x.dtype)
-    xd = np.asarray(x.data)
+    xd = np.asarray(raw(x))
     if pos_weight is not None or weight is not None:
         return _bce_logits_weighted(x, target, t, weight, pos_weight, reduction)
     loss = np.maximum(xd, 0) - xd * t + np.log1p(np.exp(-np.abs(xd)))  # e^-|x| <= 1: no overflow
@@ -176,7 +176,7 @@ def cross_entropy(
     if not 0.0 <= label_smoothing <= 1.0:
         raise ArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     x = _value(input, "cross_entropy")
-    logits = x.data
+    logits = raw(x)
     shape = np.shape(logits)
     if not shape:
         raise ShapeError("cross_entropy: logits must have shape (C,), (N, C) or (N, C, d1, ...), got a 0-d Value")
@@ -337,7 +337,7 @@ def _cross_entropy_composed(
 def _bce_logits_weighted(x: Value, target: Operand, t: np.ndarray, weight: Any, pos_weight: Any,
                          reduction: str) -> Value:
     """bce_with_logits with ``pos_weight``/``weight``: one fused op, (1 - t) x + (1 + (p - 1) t) softplus(-x)."""
-    xd = np.asarray(x.data)
+    xd = np.asarray(raw(x))
     p = np.ones(()) if pos_weight is None else np.asarray(raw(pos_weight), dtype=xd.dtype)
     try:
         lw = 1.0 + (p - 1.0) * t  # the weight of the log term
@@ -402,7 +402,7 @@ def smooth_l1_loss(input: Operand, target: Operand, reduction: str = "mean", bet
     d = x - target
     if beta == 0:
         return _reduce(d.abs(), reduction)
-    small = np.abs(np.asarray(d.data)) < beta
+    small = np.abs(np.asarray(raw(d))) < beta
     return _reduce(where(small, d * d * (0.5 / beta), d.abs() - 0.5 * beta), reduction)
 
 
@@ -414,7 +414,7 @@ def huber_loss(input: Operand, target: Operand, reduction: str = "mean", delta: 
     x = _value(input, "huber_loss")
     _same_shape("huber_loss", x, target)
     d = x - target
-    small = np.abs(np.asarray(d.data)) <= delta
+    small = np.abs(np.asarray(raw(d))) <= delta
     return _reduce(where(small, d * d * 0.5, (d.abs() - 0.5 * delta) * delta), reduction)
 
 
@@ -433,7 +433,7 @@ def kl_div(input: Operand, target: Operand, reduction: str = "mean", log_target:
         tv = target if isinstance(target, Value) else np.asarray(raw(target))
         loss = exp(tv) * (tv - x)
     elif isinstance(target, Value) and target.requires_grad:
-        loss = where(target.data > 0, target * target.log(), 0.0) - target * x
+        loss = where(raw(target) > 0, target * target.log(), 0.0) - target * x
     else:
         t = np.asarray(raw(target), dtype=np.result_type(x.dtype, np.float32))
         with np.errstate(divide="ignore", invalid="ignore"):
