@@ -48,15 +48,7 @@ def measure(fn: Callable[[], object], repeat: int, warmup: int = 1) -> tuple[flo
 
 def measure_together(fns: list[Callable[[], object]], repeat: int, warmup: int = 1) -> list[tuple[float, float]]:
     """Like ``measure`` for several functions, timed in turn within each repeat so that all see the same machine."""
-    for fn in fns:
-        for _ in range(warmup):
-            fn()
-    times: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeat):
-        for fn, bucket in zip(fns, times):
-            start = time.perf_counter()
-            fn()
-            bucket.append(time.perf_counter() - start)
+    times = _rounds(fns, repeat, warmup)
     out = []
     for bucket in times:
         q = statistics.quantiles(bucket, n=4) if len(bucket) >= 4 else (0.0, 0.0, 0.0)
@@ -765,7 +757,7 @@ def makemore_steps(quick: bool) -> list[Row]:
 
 
 def _rounds(fns: list[Callable[[], object]], repeat: int, warmup: int) -> list[list[float]]:
-    """Every call's wall time, the functions timed in turn within each round (``measure_together``'s loop)."""
+    """Every call's wall time, the functions timed in turn within each round (``measure_together`` uses it)."""
     for fn in fns:
         for _ in range(warmup):
             fn()
