@@ -600,6 +600,22 @@ class LeNet(nn.Module):
         return self.f3(self.f2(self.f1(h).relu()).relu())
 
 
+def torch_rows(torch, case: str, step: Callable[[], object], repeat: int, note: str = "") -> list[Row]:
+    """PyTorch's step timed with its own threads, then (a reference row) with one thread, threads restored after.
+
+    The one-thread row stands beside the one-BLAS-thread rows of the other engines: kernels, thread for thread.
+    """
+    rows = [row(case, "PyTorch CPU", *measure(step, repeat, warmup=2),
+                note=f"{torch.get_num_threads()} threads" + (f"; {note}" if note else ""))]
+    torch.set_num_threads(1)
+    try:
+        rows.append(row(case, "reference: PyTorch CPU, 1 thread", *measure(step, repeat, warmup=2),
+                        note="torch.set_num_threads(1)"))
+    finally:
+        torch.set_num_threads(os.cpu_count() or 1)
+    return rows
+
+
 def _torch_lenet(torch, state):
     T = torch.nn
     net = T.Sequential(T.Conv2d(1, 8, 5, padding=2), T.ReLU(), T.MaxPool2d(2), T.Conv2d(8, 16, 5), T.ReLU(),
@@ -654,15 +670,7 @@ def lenet_step(quick: bool) -> list[Row]:
         topt.step()
         topt.zero_grad()
 
-    rows.append(row(case, "PyTorch CPU", *measure(torch_step, repeat, warmup=2),
-                    note=f"{torch.get_num_threads()} threads"))
-    torch.set_num_threads(1)  # beside the one-thread NumPy rows: the three engines' kernels, thread for thread
-    try:
-        rows.append(row(case, "reference: PyTorch CPU, 1 thread", *measure(torch_step, repeat, warmup=2),
-                        note="torch.set_num_threads(1)"))
-    finally:
-        torch.set_num_threads(os.cpu_count() or 1)
-    return rows
+    return rows + torch_rows(torch, case, torch_step, repeat)
 
 
 CASES.append(lenet_step)

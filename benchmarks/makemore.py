@@ -25,18 +25,22 @@ def mlp_weights(rng: np.random.Generator) -> list[np.ndarray]:
             np.zeros(VOCAB, f32)]
 
 
-def mlp_step(T: ModuleType, F: ModuleType, parameters: list, X, Y) -> float:
-    """Forward, backward and the SGD update of part 2's training loop; returns the loss."""
-    C, W1, b1, W2, b2 = parameters
-    emb = C[X]  # (32, 3, 10): an embedding lookup
-    h = T.tanh(emb.view(-1, 30) @ W1 + b1)
-    loss = F.cross_entropy(h @ W2 + b2, Y)
+def _sgd_update(loss, parameters: list) -> float:
+    """The lectures' update: zero the gradients, backward, ``p.data += -lr * p.grad``; returns the loss."""
     for p in parameters:
         p.grad = None
     loss.backward()
     for p in parameters:
         p.data += -LR * p.grad
     return loss.item()
+
+
+def mlp_step(T: ModuleType, F: ModuleType, parameters: list, X, Y) -> float:
+    """Forward, backward and the SGD update of part 2's training loop; returns the loss."""
+    C, W1, b1, W2, b2 = parameters
+    emb = C[X]  # (32, 3, 10): an embedding lookup
+    h = T.tanh(emb.view(-1, 30) @ W1 + b1)
+    return _sgd_update(F.cross_entropy(h @ W2 + b2, Y), parameters)
 
 
 # ---- part 5: the hierarchical (WaveNet-like) model ---------------------------------------------------------
@@ -128,13 +132,7 @@ def wavenet_step(T: ModuleType, F: ModuleType, model: tuple[list, list], X, Y) -
     x = layers[0][X]  # (32, 8, 24)
     for layer in layers[1:]:
         x = layer(x)
-    loss = F.cross_entropy(x, Y)
-    for p in parameters:
-        p.grad = None
-    loss.backward()
-    for p in parameters:
-        p.data += -LR * p.grad
-    return loss.item()
+    return _sgd_update(F.cross_entropy(x, Y), parameters)
 
 
 def setups(T: ModuleType, F: ModuleType, block: int) -> Callable[[], Callable[[], float]]:

@@ -74,7 +74,7 @@ def torch_sort_gpt(torch: Any, vocab_size: int = 3, block_size: int = 11, d_mode
 
 def transformer_step(quick: bool) -> list[dict]:
     """Forward, loss, backward, AdamW step, zero_grad of SortGPT (2 blocks, d 48, 3 heads), sequences of 11."""
-    from .cases import _import, measure, row  # (here, not above: cases.py imports this module at its end)
+    from .cases import _import, measure, row, torch_rows  # (here, not above: cases.py imports this module at its end)
 
     st = sort_example()
     batch = 8 if quick else 64
@@ -123,12 +123,4 @@ def transformer_step(quick: bool) -> list[dict]:
     theirs = [torch_step() for _ in range(3)]
     # the same math: three steps from the same weights give the same losses (float32 rounding apart)
     assert np.allclose(ours, theirs, rtol=1e-4, atol=1e-6), (ours, theirs)
-    rows.append(row(case, "PyTorch CPU", *measure(torch_step, repeat, warmup=2),
-                    note=f"{torch.get_num_threads()} threads; the same model (losses of 3 steps agree)"))
-    torch.set_num_threads(1)
-    try:
-        rows.append(row(case, "reference: PyTorch CPU, 1 thread", *measure(torch_step, repeat, warmup=2),
-                        note="torch.set_num_threads(1)"))
-    finally:
-        torch.set_num_threads(os.cpu_count() or 1)
-    return rows
+    return rows + torch_rows(torch, case, torch_step, repeat, note="the same model (losses of 3 steps agree)")
